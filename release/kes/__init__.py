@@ -1,0 +1,113 @@
+"""Sum6 KES (Cardano's key-evolving signatures), operational certificates, cardano-cli text
+envelopes and Mithril's wire codec.
+
+Bytes in, bytes out. Every failure raises a :class:`KesError` subclass; verification
+functions return ``False``/``None`` for signatures that do not verify and raise only for
+malformed inputs.
+"""
+
+from release.kes._envelope import (
+    TextEnvelope,
+    cold_signing_key_envelope,
+    cold_signing_key_from_envelope,
+    cold_verification_key_envelope,
+    cold_verification_key_from_envelope,
+    issue_counter_envelope,
+    issue_counter_from_envelope,
+    kes_signing_key_envelope,
+    kes_signing_key_from_envelope,
+    kes_verification_key_envelope,
+    kes_verification_key_from_envelope,
+    opcert_envelope,
+    opcert_from_envelope,
+)
+from release.kes._errors import (
+    EnvelopeError,
+    KesError,
+    KeyFormatError,
+    OpCertError,
+    PeriodError,
+    SignatureFormatError,
+    WireFormatError,
+)
+from release.kes._inspect import describe
+from release.kes._opcert import OpCert, cold_verification_key, pool_id_from_cold_vk
+from release.kes._sum import (
+    CLI_SECRET_KEY_SIZE,
+    MAX_PERIOD,
+    PERIODS,
+    SECRET_KEY_SIZE,
+    SEED_SIZE,
+    SIGNATURE_SIZE,
+    VERIFICATION_KEY_SIZE,
+    check_secret_key,
+    evolve,
+    keygen,
+    period_of,
+    recover_period,
+    sign,
+    update,
+    verification_key,
+    verify,
+    verify_window,
+)
+from release.kes._wire import (
+    PROTOCOL_KEY_SIZE,
+    decode_kes_signature,
+    decode_opcert,
+    decode_protocol_key,
+    encode_kes_signature,
+    encode_opcert,
+    encode_protocol_key,
+)
+
+__all__ = [
+    "CLI_SECRET_KEY_SIZE",
+    "MAX_PERIOD",
+    "PERIODS",
+    "PROTOCOL_KEY_SIZE",
+    "SECRET_KEY_SIZE",
+    "SEED_SIZE",
+    "SIGNATURE_SIZE",
+    "VERIFICATION_KEY_SIZE",
+    "EnvelopeError",
+    "KesError",
+    "KeyFormatError",
+    "OpCert",
+    "OpCertError",
+    "PeriodError",
+    "SignatureFormatError",
+    "TextEnvelope",
+    "WireFormatError",
+    "check_secret_key",
+    "cold_signing_key_envelope",
+    "cold_signing_key_from_envelope",
+    "cold_verification_key",
+    "cold_verification_key_envelope",
+    "cold_verification_key_from_envelope",
+    "decode_kes_signature",
+    "decode_opcert",
+    "decode_protocol_key",
+    "describe",
+    "encode_kes_signature",
+    "encode_opcert",
+    "encode_protocol_key",
+    "evolve",
+    "issue_counter_envelope",
+    "issue_counter_from_envelope",
+    "kes_signing_key_envelope",
+    "kes_signing_key_from_envelope",
+    "kes_verification_key_envelope",
+    "kes_verification_key_from_envelope",
+    "keygen",
+    "opcert_envelope",
+    "opcert_from_envelope",
+    "period_of",
+    "pool_id_from_cold_vk",
+    "recover_period",
+    "sign",
+    "update",
+    "verification_key",
+    "verify",
+    "verify_window",
+]

@@ -1,0 +1,231 @@
+"""SPO diagnostics: KES keys, operational certificates, signatures (``inv kes.*``)."""
+
+from __future__ import annotations
+
+import binascii
+import os
+import sys
+from pathlib import Path
+
+from invoke import Context, task
+from invoke.exceptions import Exit
+
+from release import kes
+from release._fs import SECRET_FILE_MODE, atomic_write
+from release.errors import ReleaseToolError
+from release.tasks._cli import emit_json, reports_errors
+
+
+def _hex_argument(value: str, name: str, size: int | None = None) -> bytes:
+    try:
+        data = binascii.unhexlify(value.strip())
+    except (binascii.Error, ValueError):
+        raise ReleaseToolError(f"--{name} is not hexadecimal") from None
+    if size is not None and len(data) != size:
+        raise ReleaseToolError(
+            f"--{name} must be {size} bytes ({2 * size} hex digits), got {len(data)} bytes"
+        )
+    return data
+
+
+def _read(path: str, what: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError as failure:
+        raise ReleaseToolError(f"cannot read the {what} {path}: {failure.strerror}") from None
+
+
+def _write(path: str, text: str, *, secret: bool, force: bool, dry_run: bool) -> str:
+    if not dry_run:
+        atomic_write(Path(path), text, mode=SECRET_FILE_MODE if secret else 0o644, overwrite=force)
+    return path
+
+
+@task(
+    help={
+        "seed": "32-byte seed in hex (default: fresh random bytes; the seed is never printed)",
+        "out": "KES signing key file to write",
+        "vkey_out": "KES verification key file to write",
+        "mithril": "write the signing key in Mithril's form (with its period), not cardano-cli's",
+        "force": "replace existing files",
+        "dry_run": "show what would be written, write nothing",
+        "json": "print a JSON object",
+    }
+)
+@reports_errors
+def keygen(
+    c: Context,
+    seed: str = "",
+    out: str = "kes.skey",
+    vkey_out: str = "kes.vkey",
+    mithril: bool = False,
+    force: bool = False,
+    dry_run: bool = False,
+    json: bool = False,
+) -> None:
+    """Generate a Sum6 KES key pair as cardano-cli text envelopes (signing key mode 0600)."""
+    raw_seed = _hex_argument(seed, "seed", kes.SEED_SIZE) if seed else os.urandom(kes.SEED_SIZE)
+    sk, vk = kes.keygen(raw_seed)
+    written = [
+        _write(
+            out,
+            kes.kes_signing_key_envelope(sk, mithril=mithril),
+            secret=True,
+            force=force,
+            dry_run=dry_run,
+        ),
+        _write(
+            vkey_out,
+            kes.kes_verification_key_envelope(vk),
+            secret=False,
+            force=force,
+            dry_run=dry_run,
+        ),
+    ]
+    _report({"kes_vk": vk.hex(), "files": written, "dry_run": dry_run}, json)
+
+
+@task(
+    help={
+        "out": "cold signing key file to write",
+        "vkey_out": "cold verification key file to write",
+        "counter_out": "issue counter file to write (next issue number 0)",
+        "force": "replace existing files",
+        "dry_run": "show what would be written, write nothing",
+        "json": "print a JSON object",
+    }
+)
+@reports_errors
+def cold_keygen(
+    c: Context,
+    out: str = "cold.skey",
+    vkey_out: str = "cold.vkey",
+    counter_out: str = "cold.counter",
+    force: bool = False,
+    dry_run: bool = False,
+    json: bool = False,
+) -> None:
+    """Generate a stake pool cold key pair and issue counter (for test pools and drills)."""
+    cold_seed = os.urandom(kes.SEED_SIZE)
+    cold_vk = kes.cold_verification_key(cold_seed)
+    written = [
+        _write(
+            out, kes.cold_signing_key_envelope(cold_seed), secret=True, force=force, dry_run=dry_run
+        ),
+        _write(
+            vkey_out,
+            kes.cold_verification_key_envelope(cold_vk),
+            secret=False,
+            force=force,
+            dry_run=dry_run,
+        ),
+        _write(
+            counter_out,
+            kes.issue_counter_envelope(0, cold_vk),
+            secret=False,
+            force=force,
+            dry_run=dry_run,
+        ),
+    ]
+    _report(
+        {"pool_id": kes.pool_id_from_cold_vk(cold_vk), "files": written, "dry_run": dry_run}, json
+    )
+
+
+@task(
+    help={
+        "kes_vkey": "KES verification key file",
+        "cold_skey": "cold signing key file",
+        "kes_period": "absolute KES period the certificate starts at",
+        "counter_file": "issue counter file: its number is used, then bumped",
+        "issue_number": "issue number to use when there is no counter file",
+        "out": "certificate file to write",
+        "force": "replace an existing certificate file",
+        "dry_run": "show the certificate that would be issued, write nothing",
+        "json": "print a JSON object",
+    }
+)
+@reports_errors
+def issue_opcert(
+    c: Context,
+    kes_vkey: str,
+    cold_skey: str,
+    kes_period: int,
+    counter_file: str = "",
+    issue_number: int = -1,
+    out: str = "node.cert",
+    force: bool = False,
+    dry_run: bool = False,
+    json: bool = False,
+) -> None:
+    """Issue an operational certificate, as `cardano-cli node issue-op-cert` does."""
+    kes_vk = kes.kes_verification_key_from_envelope(_read(kes_vkey, "KES verification key"))
+    cold_seed = kes.cold_signing_key_from_envelope(_read(cold_skey, "cold signing key"))
+    if counter_file:
+        number, counter_vk = kes.issue_counter_from_envelope(_read(counter_file, "issue counter"))
+        if counter_vk != kes.cold_verification_key(cold_seed):
+            raise ReleaseToolError(f"the issue counter {counter_file} belongs to another cold key")
+    elif issue_number >= 0:
+        number = issue_number
+    else:
+        raise ReleaseToolError("give --counter-file or --issue-number")
+    opcert = kes.OpCert.issue(kes_vk, cold_seed, number, kes_period)
+    written = [_write(out, kes.opcert_envelope(opcert), secret=False, force=force, dry_run=dry_run)]
+    if counter_file and not dry_run:
+        atomic_write(Path(counter_file), kes.issue_counter_envelope(number + 1, opcert.cold_vk))
+        written.append(counter_file)
+    _report(
+        {
+            "pool_id": opcert.pool_id,
+            "issue_number": number,
+            "start_kes_period": kes_period,
+            "files": written,
+            "dry_run": dry_run,
+        },
+        json,
+    )
+
+
+@task(
+    help={
+        "file": "key, certificate or counter file (cardano-cli text envelope)",
+        "json": "print JSON",
+    }
+)
+@reports_errors
+def inspect(c: Context, file: str, json: bool = False) -> None:
+    """Describe a KES key, cold key, operational certificate or issue counter file."""
+    _report({"file": file, **kes.describe(_read(file, "file"))}, json)
+
+
+@task(
+    help={
+        "vk": "KES verification key, 32 bytes hex",
+        "period": "KES period (evolutions since the certificate's start), 0..63",
+        "message": "signed message, hex",
+        "signature": "signature: 448 bytes hex, or Mithril's hex-of-JSON wire form",
+        "json": "print a JSON object",
+    }
+)
+@reports_errors
+def verify(
+    c: Context, vk: str, period: int, message: str, signature: str, json: bool = False
+) -> None:
+    """Verify a Sum6 KES signature at a period: exit 0 if valid, 1 if not."""
+    key = _hex_argument(vk, "vk", kes.VERIFICATION_KEY_SIZE)
+    data = _hex_argument(message, "message")
+    sig = kes.decode_kes_signature(signature.strip())
+    valid = kes.verify(key, period, data, sig)
+    signed_at = None if valid else kes.recover_period(key, data, sig)
+    _report({"valid": valid, "period": period, "signed_at_period": signed_at}, json)
+    if not valid:
+        raise Exit(code=1)
+
+
+def _report(payload: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        emit_json(payload)
+        return
+    for key, value in payload.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        sys.stdout.write(f"{key.replace('_', ' ')}: {shown}\n")
