@@ -5,10 +5,11 @@ from __future__ import annotations
 from invoke import Collection, Program
 
 from release import __version__
-from release.tasks import kes
+from release.tasks import bench, kes
 
 namespace = Collection()
 namespace.add_collection(Collection.from_module(kes), name="kes")
+namespace.add_task(bench.bench)
 
 
 def main() -> None:

@@ -150,7 +150,7 @@ def issue_opcert(
     c: Context,
     kes_vkey: str,
     cold_skey: str,
-    kes_period: int,
+    kes_period: int = -1,
     counter_file: str = "",
     issue_number: int = -1,
     out: str = "node.cert",
@@ -159,6 +159,7 @@ def issue_opcert(
     json: bool = False,
 ) -> None:
     """Issue an operational certificate, as `cardano-cli node issue-op-cert` does."""
+    _require_given(kes_period, "kes-period")
     kes_vk = kes.kes_verification_key_from_envelope(_read(kes_vkey, "KES verification key"))
     cold_seed = kes.cold_signing_key_from_envelope(_read(cold_skey, "cold signing key"))
     if counter_file:
@@ -209,9 +210,10 @@ def inspect(c: Context, file: str, json: bool = False) -> None:
 )
 @reports_errors
 def verify(
-    c: Context, vk: str, period: int, message: str, signature: str, json: bool = False
+    c: Context, vk: str, message: str, signature: str, period: int = -1, json: bool = False
 ) -> None:
     """Verify a Sum6 KES signature at a period: exit 0 if valid, 1 if not."""
+    _require_given(period, "period")
     key = _hex_argument(vk, "vk", kes.VERIFICATION_KEY_SIZE)
     data = _hex_argument(message, "message")
     sig = kes.decode_kes_signature(signature.strip())
@@ -220,6 +222,12 @@ def verify(
     _report({"valid": valid, "period": period, "signed_at_period": signed_at}, json)
     if not valid:
         raise Exit(code=1)
+
+
+def _require_given(value: int, option: str) -> None:
+    # Invoke types options from their defaults, so required integers default to -1.
+    if value < 0:
+        raise ReleaseToolError(f"--{option} is required (a non-negative integer)")
 
 
 def _report(payload: dict[str, object], as_json: bool) -> None:
