@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from invoke import Context, task
@@ -12,6 +13,8 @@ from invoke.exceptions import Exit
 
 from release import kes
 from release._fs import SECRET_FILE_MODE, atomic_write
+from release.chain import get_network, load_networks, parse_time
+from release.diagnostics import check_operator_keys
 from release.errors import ReleaseToolError
 from release.tasks._cli import emit_json, reports_errors
 
@@ -221,6 +224,60 @@ def verify(
     signed_at = None if valid else kes.recover_period(key, data, sig)
     _report({"valid": valid, "period": period, "signed_at_period": signed_at}, json)
     if not valid:
+        raise Exit(code=1)
+
+
+@task(
+    help={
+        "kes_key": "KES signing key file (cardano-cli or Mithril form)",
+        "opcert": "operational certificate file (node.cert)",
+        "network": "mainnet, preprod, preview, or a network of --networks-file",
+        "at": "check at this time (ISO 8601, e.g. 2025-11-06T17:07:14Z) instead of now",
+        "networks_file": "TOML or JSON file defining custom networks",
+        "json": "print a JSON object",
+    }
+)
+@reports_errors
+def check(
+    c: Context,
+    kes_key: str,
+    opcert: str,
+    network: str = "mainnet",
+    at: str = "",
+    networks_file: str = "",
+    json: bool = False,
+) -> None:
+    """Check a KES key and certificate: pool, match, periods, expiry; exit 1 if action is needed."""
+    custom = load_networks(networks_file) if networks_file else None
+    moment = parse_time(at) if at else datetime.now(UTC)
+    result = check_operator_keys(
+        kes.kes_signing_key_from_envelope(_read(kes_key, "KES signing key")),
+        kes.opcert_from_envelope(_read(opcert, "operational certificate")),
+        get_network(network, custom),
+        moment,
+    )
+    if json:
+        emit_json(result.as_json())
+    else:
+        status = result.status
+        lines = {
+            "pool id": result.pool_id,
+            "network": f"{status.network} at {status.at:%Y-%m-%d %H:%M:%S} UTC, slot {status.slot}",
+            "KES key matches the certificate": "yes" if result.key_matches_opcert else "NO",
+            "certificate signed by the cold key": "yes" if result.opcert_valid else "NO",
+            "certificate start KES period": status.start_kes_period,
+            "current KES period": status.current_kes_period,
+            "KES evolutions": f"{status.evolutions} of {status.max_kes_evolutions}",
+            "certificate expires": f"{status.expires_at:%Y-%m-%d %H:%M:%S} UTC "
+            f"(KES period {status.expiry_kes_period})",
+            "a signature made now verifies": "yes" if result.signs_now else "no",
+        }
+        for label, value in lines.items():
+            sys.stdout.write(f"{label}: {value}\n")
+        for note in result.problems + result.warnings:
+            sys.stdout.write(f"- {note}\n")
+        sys.stdout.write(f"verdict: {result.verdict}\n")
+    if result.problems:
         raise Exit(code=1)
 
 

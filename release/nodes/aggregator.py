@@ -1,0 +1,193 @@
+"""The registration path of a Mithril aggregator: round, opcert, KES window, stake, store."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from release.chain import Clock, Network
+from release.kes import verify_window
+from release.nodes.aggregator_store import RegistrationStore, StoredRegistration
+from release.nodes.errors import (
+    AggregatorError,
+    InvalidOpCertError,
+    KesSignatureRejectedError,
+    OpCertValidityError,
+    RegistrationRejectedError,
+    RoundNotOpenedError,
+    StakeFileError,
+    StoreError,
+    UnknownPoolError,
+    WrongEpochError,
+)
+from release.nodes.messages import Registration
+from release.nodes.transport import Reply
+from release.nodes.verifiers import Verifier, get_verifier
+
+log = logging.getLogger("release.nodes.aggregator")
+
+
+def load_stake(path: str | Path) -> dict[str, int]:
+    """A stake distribution file: JSON ``{"pool1...": stake, ...}``."""
+    try:
+        document = json.loads(Path(path).read_text())
+    except OSError as failure:
+        raise StakeFileError(f"cannot read the stake file {path}: {failure.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as failure:
+        raise StakeFileError(f"the stake file {path} is not JSON: {failure}") from None
+    if not isinstance(document, dict) or not document:
+        raise StakeFileError(
+            f'the stake file {path} must be a non-empty object {{"pool1...": stake}}'
+        )
+    for pool, stake in document.items():
+        if not pool.startswith("pool1"):
+            raise StakeFileError(
+                f"the stake file {path} has key {pool!r}, which is not a pool id (pool1...)"
+            )
+        if type(stake) is not int or stake < 0:
+            raise StakeFileError(
+                f"the stake file {path} gives {pool} the stake {stake!r}, not an integer >= 0"
+            )
+    return document
+
+
+class Aggregator:
+    """Accepts or refuses registrations for the round its clock says is open.
+
+    The round for epoch E+1 opens when the aggregator's chain reaches epoch E; the stake
+    distribution is the one given at start (one distribution for every round).
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        verifier: Verifier | str,
+        stake: Mapping[str, int],
+        store: RegistrationStore,
+        clock: Clock,
+    ) -> None:
+        self.network = network
+        self.verifier = get_verifier(verifier) if isinstance(verifier, str) else verifier
+        self.stake = dict(stake)
+        self.store = store
+        self.clock = clock
+        #: KES signature verifications run (one KES operation each).
+        self.verifications = 0
+
+    def register(self, registration: Registration) -> StoredRegistration:
+        """Check and store one registration; every refusal is an :class:`AggregatorError`."""
+        point = self.clock.now()
+        round_epoch = point.epoch + 1
+        if registration.epoch == round_epoch + 1:
+            raise RoundNotOpenedError(
+                f"the registration round for epoch {registration.epoch} is not open yet "
+                f"(the aggregator is in epoch {point.epoch})"
+            )
+        if registration.epoch != round_epoch:
+            raise WrongEpochError(
+                f"registration for epoch {registration.epoch}, but the open round is for epoch "
+                f"{round_epoch}"
+            )
+        opcert, signature = registration.opcert, registration.kes_signature
+        if opcert is None or signature is None:
+            raise RegistrationRejectedError(
+                "an operational certificate and a KES signature are required (no test-mode "
+                "registrations)"
+            )
+        if not opcert.validate():
+            raise InvalidOpCertError(
+                f"the operational certificate of {opcert.pool_id} is not signed by its cold key"
+            )
+        start = opcert.start_kes_period
+        evolutions = point.kes_period - start
+        limit = self.network.max_kes_evolutions
+        if self.verifier.enforces_validity and not 0 <= evolutions < limit:
+            raise OpCertValidityError(
+                f"the operational certificate is not valid at KES period {point.kes_period}: it "
+                "covers "
+                f"periods {start} to {start + limit - 1} (evolutions {evolutions}, "
+                f"max_kes_evolutions {limit})"
+            )
+        epoch_start = self.network.kes_period_of(self.network.epoch_first_slot(point.epoch)) - start
+        window = self.verifier.window(evolutions, epoch_start, limit)
+        period = self._verify(registration, window)
+        if period is None:
+            tried = f"evolutions {window.start}..{window.stop - 1}" if window else "no evolutions"
+            raise KesSignatureRejectedError(
+                f"KES signature verification error: CurrentKesPeriod={evolutions}, "
+                f"StartKesPeriod={start} "
+                f"(tried {tried})"
+            )
+        pool_id = opcert.pool_id
+        stake = self.stake.get(pool_id)
+        if stake is None:
+            raise UnknownPoolError(
+                f"{pool_id} is not in the stake distribution of epoch {round_epoch}"
+            )
+        stored = StoredRegistration(
+            epoch=round_epoch,
+            party_id=pool_id,
+            stake=stake,
+            protocol_key=registration.protocol_key,
+            kes_signature=signature,
+            kes_evolutions=period,
+            opcert=opcert,
+            registered_at_slot=point.slot,
+        )
+        self.store.save(stored)
+        return stored
+
+    def handle_registration(self, registration: Registration) -> Reply:
+        """The HTTP answer to a registration, shared by the server and in-process callers."""
+        try:
+            stored = self.register(registration)
+        except AggregatorError as refusal:
+            log.info("register_signer::%s %s", refusal.label, refusal)
+            return Reply(refusal.status, refusal.label, str(refusal))
+        except StoreError as failure:
+            log.error("register_signer::store_error %s", failure)
+            return Reply(500, "store_error", str(failure))
+        log.info("register_signer::registered %s for epoch %s", stored.party_id, stored.epoch)
+        return Reply(201)
+
+    def registrations_message(self, registered_at: int) -> dict[str, Any] | None:
+        """``GET /signers/registered/{epoch}``, Mithril's reading: signers that registered
+        during ``registered_at`` (recording epoch + 1, signing two epochs later), or None."""
+        registrations = self.store.for_epoch(registered_at + 1)
+        if not registrations:
+            return None
+        return {
+            "registered_at": registered_at,
+            "signing_at": registered_at + 2,
+            "registrations": [{"party_id": r.party_id, "stake": r.stake} for r in registrations],
+        }
+
+    def epoch_settings_message(self) -> dict[str, Any]:
+        point = self.clock.now()
+        return {
+            "epoch": point.epoch,
+            "registration_round_epoch": point.epoch + 1,
+            "slot": point.slot,
+            "kes_period": point.kes_period,
+            "network": self.network.name,
+            "verifier": self.verifier.name,
+            "max_kes_evolutions": self.network.max_kes_evolutions,
+        }
+
+    def _verify(self, registration: Registration, window: range) -> int | None:
+        if not window:
+            return None
+        assert registration.opcert is not None and registration.kes_signature is not None
+        self.verifications += 1
+        hint = registration.kes_period if self.verifier.trusts_hint else None
+        return verify_window(
+            registration.opcert.kes_vk,
+            registration.signed_message,
+            registration.kes_signature,
+            window.start,
+            window.stop - 1,
+            hint=hint,
+        )

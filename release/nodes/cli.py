@@ -1,0 +1,157 @@
+"""``mithril-signer`` and ``mithril-aggregator``: the packaged executables' entry points.
+
+Standard library plus PyNaCl, cbor2 and bech32 only: the zipapps carry the ``release``
+package and nothing else. The flags mirror ``inv nodes.signer`` and ``inv nodes.aggregator``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from release.errors import ReleaseToolError
+from release.nodes.commands import (
+    AggregatorRequest,
+    SignerRequest,
+    build_aggregator,
+    describe_aggregator,
+    register_signer,
+    serve_aggregator,
+)
+from release.nodes.profiles import AGGREGATOR_PROFILES, SIGNER_PROFILES
+
+EXIT_REJECTED = 1
+EXIT_ERROR = 2
+
+
+def _add_clock(parser: argparse.ArgumentParser) -> None:
+    clock = parser.add_mutually_exclusive_group()
+    clock.add_argument("--slot", type=int, help="fix the clock at this absolute slot")
+    clock.add_argument(
+        "--at", metavar="TIME", help="fix the clock at this UTC time (2025-11-06T17:07:14Z)"
+    )
+    parser.add_argument(
+        "--network", required=True, help="mainnet, preprod, preview or a custom network"
+    )
+    parser.add_argument(
+        "--networks-file", type=Path, help="TOML/JSON file defining custom networks"
+    )
+
+
+def signer_main(
+    argv: list[str] | None = None, *, version: str = "dev", profile: str = "fixed"
+) -> int:
+    """Register once with an aggregator; exit 0 when registered, 1 when refused, 2 on bad input."""
+    parser = argparse.ArgumentParser(
+        prog="mithril-signer",
+        description="Register this pool's Mithril signer with an aggregator (one attempt; run it "
+        "again with the same --store to act as a restarted signer).",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"mithril-signer {version} (behaviour {profile})"
+    )
+    parser.add_argument(
+        "--kes-key", required=True, type=Path, help="KES signing key file (cardano-cli kes.skey)"
+    )
+    parser.add_argument(
+        "--opcert", required=True, type=Path, help="operational certificate file (node.cert)"
+    )
+    parser.add_argument(
+        "--aggregator", required=True, metavar="URL", help="aggregator endpoint, http://host:port"
+    )
+    parser.add_argument(
+        "--profile", choices=SIGNER_PROFILES, default=profile, help=f"behaviour (default {profile})"
+    )
+    parser.add_argument("--store", type=Path, help="SQLite protocol key store (default: in memory)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would be sent, send and store nothing"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_clock(parser)
+    args = parser.parse_args(argv)
+    request = SignerRequest(
+        kes_key=args.kes_key,
+        opcert=args.opcert,
+        aggregator=args.aggregator,
+        network=args.network,
+        profile=args.profile,
+        networks_file=args.networks_file,
+        slot=args.slot,
+        at=args.at,
+        store=args.store,
+        dry_run=args.dry_run,
+        version=version,
+    )
+    try:
+        report = register_signer(request)
+    except ReleaseToolError as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(
+            f"{report['pool_id']} epoch {report['recording_epoch']} (evolutions "
+            f"{report['kes_evolutions']}): "
+            f"{report['status']} - {report['message']}"
+        )
+    return 0 if report["registered"] else EXIT_REJECTED
+
+
+def aggregator_main(
+    argv: list[str] | None = None, *, version: str = "dev", verifier: str = "fixed"
+) -> int:
+    """Serve the registration API until interrupted; prints ``listening on URL`` first."""
+    parser = argparse.ArgumentParser(
+        prog="mithril-aggregator",
+        description="Serve Mithril's signer registration API (register-signer, signers/registered, "
+        "epoch-settings) with a chosen KES verification window.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"mithril-aggregator {version} (verifier {verifier})"
+    )
+    parser.add_argument(
+        "--verifier", choices=AGGREGATOR_PROFILES, default=verifier, help=f"default {verifier}"
+    )
+    parser.add_argument("--stake", required=True, type=Path, help='JSON {"pool1...": stake, ...}')
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8080, help="port (0 picks a free one; default 8080)"
+    )
+    parser.add_argument("--db", type=Path, help="SQLite registration store (default: in memory)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check the settings and print them, do not serve"
+    )
+    parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    _add_clock(parser)
+    args = parser.parse_args(argv)
+    request = AggregatorRequest(
+        network=args.network,
+        verifier=args.verifier,
+        stake=args.stake,
+        networks_file=args.networks_file,
+        slot=args.slot,
+        at=args.at,
+        host=args.host,
+        port=args.port,
+        db=args.db,
+    )
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.dry_run:
+            print(json.dumps(describe_aggregator(build_aggregator(request), request), indent=2))
+            return 0
+        serve_aggregator(request, lambda url: print(f"listening on {url}", flush=True))
+    except (ReleaseToolError, OSError) as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return EXIT_ERROR
+    return 0

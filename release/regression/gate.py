@@ -1,0 +1,389 @@
+"""The release gate: judge the BUILT signer and aggregator executables, not the tree.
+
+Two parts, both against the artifacts themselves:
+
+1. The suite, run in a subprocess whose ``release`` package is imported from the zipapp
+   (checked), so the profiles, verifiers and expectations packed in the artifact are what
+   is judged.
+2. The incident replayed over HTTP with the executables as black boxes: the built
+   aggregator served on 127.0.0.1 with its own default verifier, the built signer run with
+   its own default profile and a persistent store, at the slots of issue #2771 on preprod:
+   restart late in the epoch, upgrade from 0.2.268, KES rotation (the log line's
+   CurrentKesPeriod=0, StartKesPeriod=823), an aggregator one KES period behind, and an
+   expired certificate that must be refused. The aggregator is restarted between steps
+   over the same database, so registrations must also survive process restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from hashlib import blake2b
+from pathlib import Path
+
+from release.chain import NETWORKS, Network
+from release.kes import OpCert, kes_signing_key_envelope, keygen, opcert_envelope
+from release.nodes import KesCredentials, ProtocolKeyStore, Signer
+from release.nodes.transport import HttpTransport
+from release.regression.errors import GateError
+from release.regression.suite import DEFAULT_EPOCHS, DEFAULT_NETWORKS, INCIDENT_TIME
+
+#: Generous bounds for one executable run; the whole gate normally takes well under 60 s.
+SUITE_TIMEOUT_S = 120
+PROCESS_TIMEOUT_S = 30
+
+_SUITE_SCRIPT = """
+import json, sys
+archive, report_dir, request = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+sys.path.insert(0, archive)
+import release
+if not release.__file__.startswith(archive):
+    print(json.dumps({"error": "release comes from " + release.__file__ + ", not the archive"}))
+    sys.exit(3)
+try:
+    from release.chain.config import network_from_table
+    from release.regression import run_suite
+except ImportError as failure:
+    print(json.dumps({"error": "the archive cannot run the suite: " + str(failure)}))
+    sys.exit(3)
+networks = [
+    network_from_table(name, table, where="gate") if table else name
+    for name, table in request["networks"]
+]
+result = run_suite(networks, request["epochs"], report_dir=report_dir)
+print(json.dumps({"passed": result.passed, "summary": result.summary}))
+"""
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class GateResult:
+    passed: bool
+    summary: str
+    report_dir: Path
+    checks: tuple[GateCheck, ...] = ()
+
+
+def gate(
+    signer_exe: Path,
+    aggregator_exe: Path,
+    *,
+    report_dir: Path,
+    networks: Sequence[str | Network] = DEFAULT_NETWORKS,
+    epochs: int = DEFAULT_EPOCHS,
+) -> GateResult:
+    """Pass only if both executables carry the fix; the suite's report lands in ``report_dir``."""
+    signer_exe, aggregator_exe, report_dir = (
+        Path(signer_exe),
+        Path(aggregator_exe),
+        Path(report_dir),
+    )
+    for executable in (signer_exe, aggregator_exe):
+        _require_zipapp(executable)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    checks = list(_suite_checks(signer_exe, aggregator_exe, report_dir, networks, epochs))
+    with tempfile.TemporaryDirectory(prefix="gate-") as scratch:
+        try:
+            checks += _Incident(signer_exe, aggregator_exe, Path(scratch)).replay()
+        except GateError as failure:
+            checks.append(GateCheck("incident replayed over HTTP", False, str(failure)))
+    passed = all(check.passed for check in checks)
+    failed = [check for check in checks if not check.passed]
+    summary = (
+        f"gate passed: {len(checks)} checks on {signer_exe.name} and {aggregator_exe.name}"
+        if passed
+        else "gate FAILED: " + "; ".join(f"{check.name}: {check.detail}" for check in failed)
+    )
+    (report_dir / "gate.json").write_text(
+        json.dumps(
+            {"passed": passed, "summary": summary, "checks": [asdict(c) for c in checks]}, indent=2
+        )
+        + "\n"
+    )
+    return GateResult(passed, summary, report_dir, tuple(checks))
+
+
+def _require_zipapp(path: Path) -> None:
+    if not path.is_file():
+        raise GateError(f"the executable {path} does not exist")
+    if not zipfile.is_zipfile(path):
+        raise GateError(f"{path} is not a zipapp (not a zip archive)")
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+    if "__main__.py" not in names or "release/__init__.py" not in names:
+        raise GateError(
+            f"{path} is not a zipapp of the release package (no __main__.py or release/)"
+        )
+
+
+def _archive_fingerprint(path: Path) -> tuple[tuple[str, int], ...]:
+    with zipfile.ZipFile(path) as archive:
+        return tuple(
+            sorted(
+                (i.filename, i.CRC) for i in archive.infolist() if i.filename.startswith("release/")
+            )
+        )
+
+
+def _suite_checks(
+    signer_exe: Path,
+    aggregator_exe: Path,
+    report_dir: Path,
+    networks: Sequence[str | Network],
+    epochs: int,
+) -> list[GateCheck]:
+    """The suite inside each distinct archive (once when both pack the same package)."""
+    archives = [signer_exe]
+    if _archive_fingerprint(aggregator_exe) != _archive_fingerprint(signer_exe):
+        archives.append(aggregator_exe)
+    request = json.dumps(
+        {
+            "networks": [
+                [n.name, n.as_json()] if isinstance(n, Network) else [n, None] for n in networks
+            ],
+            "epochs": epochs,
+        }
+    )
+    checks = []
+    for archive in archives:
+        target = report_dir if archive == signer_exe else report_dir / "aggregator-archive"
+        name = f"suite inside {archive.name}"
+        try:
+            completed = subprocess.run(
+                [sys.executable, "-c", _SUITE_SCRIPT, str(archive.resolve()), str(target), request],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=SUITE_TIMEOUT_S,
+                cwd=report_dir,
+                env=_clean_environment(),
+            )
+        except subprocess.TimeoutExpired:
+            checks.append(GateCheck(name, False, f"did not finish within {SUITE_TIMEOUT_S} s"))
+            continue
+        outcome = _last_json_line(completed.stdout)
+        if outcome is None or "error" in outcome:
+            problem = outcome["error"] if outcome else _tail(completed.stderr)
+            checks.append(GateCheck(name, False, f"could not run ({problem})"))
+        else:
+            checks.append(
+                GateCheck(name, bool(outcome["passed"]), outcome["summary"].splitlines()[0])
+            )
+    return checks
+
+
+class _Incident:
+    """Issue #2771 on preprod epoch 250, replayed with the executables over HTTP."""
+
+    network = NETWORKS["preprod"]
+    epoch = 250
+    cold_seed = blake2b(b"gate:cold", digest_size=32).digest()
+
+    def __init__(self, signer_exe: Path, aggregator_exe: Path, scratch: Path) -> None:
+        self.signer_exe, self.aggregator_exe, self.scratch = signer_exe, aggregator_exe, scratch
+        net = self.network
+        self.first = net.epoch_first_slot(self.epoch)
+        first_period = net.kes_period_of(self.first)
+        #: 85 h in, two KES boundaries after the first registration: where 0.2.273 fails.
+        self.late = self.first + 85 * 3600
+        #: The aggregator log line of the issue, right after a KES rotation.
+        self.rotation = net.slot_at(INCIDENT_TIME)
+        #: The first slot of the epoch's third KES period, for the one-period-behind check.
+        self.boundary = net.kes_period_first_slot(first_period + 2)
+        #: The operator's keys, written as cardano-cli files for the signer executable.
+        self.credentials = {
+            "main": self._kes_files("main", 0, first_period - 20),
+            "rotated": self._kes_files("rotated", 1, net.kes_period_of(self.rotation)),
+            "expired": self._kes_files(
+                "expired", 2, net.kes_period_of(self.late) - net.max_kes_evolutions
+            ),
+        }
+        self.stake = scratch / "stake.json"
+        self.stake.write_text(json.dumps({self.credentials["main"].pool_id: 1_000_000}))
+
+    def _kes_files(self, name: str, issue_number: int, start_kes_period: int) -> KesCredentials:
+        secret_key, vk = keygen(blake2b(f"gate:kes:{name}".encode(), digest_size=32).digest())
+        opcert = OpCert.issue(vk, self.cold_seed, issue_number, start_kes_period)
+        (self.scratch / f"{name}.skey").write_text(kes_signing_key_envelope(secret_key))
+        (self.scratch / f"{name}.cert").write_text(opcert_envelope(opcert))
+        return KesCredentials(secret_key, opcert)
+
+    def replay(self) -> list[GateCheck]:
+        checks = []
+        with _Aggregator(self, self.first) as url:
+            first = self._signer(url, self.first, "main", "restart")
+            self._legacy_signer(url, self.first, "upgrade")
+        with _Aggregator(self, self.late) as url:
+            late = self._signer(url, self.late, "main", "restart")
+            checks.append(self._check("restart late in the epoch", first, late))
+            upgrade = self._signer(url, self.late, "main", "upgrade")
+            checks.append(self._check("upgrade from 0.2.268", None, upgrade))
+            checks.append(self._expired_refused(url))
+        with _Aggregator(self, self.rotation) as url:
+            rotation = self._signer(url, self.rotation, "rotated", "restart")
+            checks.append(self._check("KES rotation", None, rotation))
+        with _Aggregator(self, self.boundary - 1) as url:
+            behind = self._signer(url, self.boundary, "main", "fresh")
+            checks.append(self._check("aggregator one KES period behind", None, behind))
+        # The hotfix ships the signer alone: it must also work with the strict aggregators
+        # the networks run (the built aggregator, told to behave as 0.7.90).
+        with _Aggregator(self, self.first, verifier="0.7.90", database="strict") as url:
+            first = self._signer(url, self.first, "main", "strict")
+        with _Aggregator(self, self.late, verifier="0.7.90", database="strict") as url:
+            late = self._signer(url, self.late, "main", "strict")
+            checks.append(self._check("restart late in the epoch, aggregator 0.7.90", first, late))
+        return checks
+
+    def _signer(
+        self, url: str, slot: int, key: str, store: str
+    ) -> subprocess.CompletedProcess[str]:
+        files = self.scratch
+        command = [
+            sys.executable, str(self.signer_exe), "--network", self.network.name,
+            "--slot", str(slot), "--aggregator", url, "--json",
+            "--kes-key", str(files / f"{key}.skey"), "--opcert", str(files / f"{key}.cert"),
+            "--store", str(files / f"{store}.sqlite3"),
+        ]  # fmt: skip
+        return _run(command)
+
+    def _legacy_signer(self, url: str, slot: int, store: str) -> None:
+        """A 0.2.268 signer (the tree's profile) registering first: the SPO's pre-upgrade state."""
+        credentials = self.credentials["main"]
+        transport = HttpTransport(url)
+        key_store = ProtocolKeyStore(self.scratch / f"{store}.sqlite3")
+        try:
+            Signer(self.network, credentials, key_store, transport, profile="0.2.268").register(
+                self.network.point(slot)
+            )
+        finally:
+            key_store.close()
+            transport.close()
+
+    def _expired_refused(self, url: str) -> GateCheck:
+        """A certificate past max_kes_evolutions must be refused by the built aggregator."""
+        credentials = self.credentials["expired"]
+        transport = HttpTransport(url)
+        key_store = ProtocolKeyStore()
+        try:
+            attempt = Signer(
+                self.network, credentials, key_store, transport, profile="0.2.268"
+            ).register(self.network.point(self.late))
+        finally:
+            key_store.close()
+            transport.close()
+        refused = attempt.http_status == 400
+        detail = (
+            "refused (400)"
+            if refused
+            else f"answered {attempt.http_status}: accepted an expired certificate"
+        )
+        return GateCheck("expired certificate refused", refused, detail)
+
+    @staticmethod
+    def _check(
+        name: str,
+        prerequisite: subprocess.CompletedProcess[str] | None,
+        step: subprocess.CompletedProcess[str],
+    ) -> GateCheck:
+        for run in (prerequisite, step):
+            if run is not None and run.returncode != 0:
+                report = _last_json_line(run.stdout)
+                reason = report["message"] if report else _tail(run.stderr or run.stdout)
+                return GateCheck(name, False, f"signer exited {run.returncode}: {reason}")
+        return GateCheck(name, True, "registered")
+
+
+class _Aggregator:
+    """The built aggregator, served on 127.0.0.1 (free port) until the block ends.
+
+    Its default verifier is the one it ships with; ``verifier`` overrides it through the
+    executable's own ``--verifier`` flag.
+    """
+
+    def __init__(
+        self, incident: _Incident, slot: int, *, verifier: str | None = None, database: str = "main"
+    ) -> None:
+        self.command = [
+            sys.executable, str(incident.aggregator_exe), "--network", incident.network.name,
+            "--slot", str(slot), "--port", "0", "--quiet", "--stake", str(incident.stake),
+            "--db", str(incident.scratch / f"aggregator-{database}.sqlite3"),
+        ]  # fmt: skip
+        if verifier is not None:
+            self.command += ["--verifier", verifier]
+        self.process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> str:
+        self.process = subprocess.Popen(
+            self.command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_clean_environment(),
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("listening on "):
+            self.process.kill()
+            _, errors = self.process.communicate(timeout=PROCESS_TIMEOUT_S)
+            raise GateError(
+                f"the aggregator executable did not start: {_tail(errors) or line.strip()}"
+            )
+        return line.removeprefix("listening on ").strip()
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            self.process.communicate(timeout=PROCESS_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+
+
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            command,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=PROCESS_TIMEOUT_S,
+            env=_clean_environment(),
+        )
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(
+            command, 124, "", f"timed out after {PROCESS_TIMEOUT_S} s"
+        )
+
+
+def _clean_environment() -> dict[str, str]:
+    """No PYTHONPATH: the archive, not a checkout, must provide ``release``."""
+    return {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+
+
+def _last_json_line(text: str) -> dict[str, object] | None:
+    """The JSON object a command printed: its whole output, or else its last line."""
+    for candidate in (text, *reversed(text.strip().splitlines()[-1:])):
+        try:
+            document = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(document, dict):
+            return document
+    return None
+
+
+def _tail(text: str, lines: int = 3) -> str:
+    return " | ".join(text.strip().splitlines()[-lines:])

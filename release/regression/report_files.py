@@ -1,0 +1,149 @@
+"""The report directory: ``report.json`` (the record), ``report.md`` and ``timeline.svg``."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from release.chain import Network
+from release.regression.errors import ReportError
+from release.regression.results import CellResult, SuiteResult
+from release.regression.summary import failure_hours
+from release.regression.timeline import timeline_svg
+
+REPORT_FORMAT = 1
+JSON_NAME, MARKDOWN_NAME, TIMELINE_NAME = "report.json", "report.md", "timeline.svg"
+
+
+def report_document(result: SuiteResult) -> dict[str, Any]:
+    return {
+        "format": REPORT_FORMAT,
+        "passed": result.passed,
+        "parameters": result.parameters,
+        "stats": result.stats.as_json(),
+        "summary": {**result.digest, "text": result.summary},
+        "expectations": [check.as_json() for check in result.expectations],
+        "cells": [cell.as_json() for cell in result.cells],
+    }
+
+
+def write_report(result: SuiteResult, directory: Path, networks: Mapping[str, Network]) -> Path:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        _write(directory / JSON_NAME, json.dumps(report_document(result), indent=2) + "\n")
+        _write(directory / MARKDOWN_NAME, markdown(result, networks))
+        _write(directory / TIMELINE_NAME, timeline_svg(result.cells, networks))
+    except OSError as failure:
+        raise ReportError(f"cannot write the report into {directory}: {failure.strerror}") from None
+    return directory
+
+
+def read_report(directory: Path) -> dict[str, Any]:
+    path = directory / JSON_NAME
+    try:
+        document = json.loads(path.read_text())
+    except OSError as failure:
+        raise ReportError(f"cannot read {path}: {failure.strerror}") from None
+    except ValueError as failure:
+        raise ReportError(f"{path} is not JSON: {failure}") from None
+    if not isinstance(document, dict) or document.get("format") != REPORT_FORMAT:
+        raise ReportError(f"{path} is not a regression report of format {REPORT_FORMAT}")
+    return document
+
+
+def _write(path: Path, text: str) -> None:
+    """Atomic: a reader (CI artifact upload) never sees half a report."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def markdown(result: SuiteResult, networks: Mapping[str, Network]) -> str:
+    parameters = result.parameters
+    lines = [
+        "# Epoch-window regression report",
+        "",
+        f"**{'PASSED' if result.passed else 'FAILED'}** - mode {parameters['mode']}"
+        + (f", shard {parameters['shard']}" if parameters.get("shard") else ""),
+        "",
+        "## Summary",
+        "",
+        *[f"- {line}" for line in result.summary.splitlines()],
+        "",
+    ]
+    scenarios = parameters["scenarios"]
+    for name in parameters["network_names"]:
+        network = networks[name]
+        epochs = parameters["epochs"][name]
+        lines += [
+            f"## {name}",
+            "",
+            f"Epochs {', '.join(map(str, epochs))}; {network.epoch_hours:g} h per epoch, "
+            f"{network.slots_per_kes_period * network.slot_length / 3600:g} h per KES period. "
+            "A cell shows the share of failing cases (slots x variants), or ✔.",
+            "",
+            "| signer \\ aggregator | " + " | ".join(scenarios) + " |",
+            "| --- | " + " | ".join("---" for _ in scenarios) + " |",
+        ]
+        by_pair: dict[tuple[str, str], dict[str, CellResult]] = {}
+        for cell in result.cells:
+            if cell.network == name:
+                by_pair.setdefault((cell.signer, cell.aggregator), {})[cell.scenario] = cell
+        for (signer, aggregator), cells in sorted(by_pair.items()):
+            row = [_mark(cells.get(scenario)) for scenario in scenarios]
+            lines.append(f"| {signer} x {aggregator} | " + " | ".join(row) + " |")
+        lines += [
+            "",
+            *_failing_windows(network, [c for c in result.cells if c.network == name]),
+            "",
+        ]
+    lines += ["## Known outcomes", ""]
+    for check in result.expectations:
+        mark = {True: "✔", False: "✘", None: "-"}[check.held]
+        lines.append(f"- {mark} {check.statement} ({check.detail})")
+    stats = result.stats
+    lines += [
+        "",
+        "## Run",
+        "",
+        f"{stats.slot_cases:,} slot cases in {stats.elapsed_s:.1f} s "
+        f"({stats.slots_per_second:,.0f} per second); "
+        f"{stats.runs:,} cases run with real KES: {stats.kes_signatures:,} signatures, "
+        f"{stats.kes_verifications:,} verifications; {stats.bisected} classes bisected. "
+        "See timeline.svg for where in the epoch each combination fails.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _mark(cell: CellResult | None) -> str:
+    if cell is None:
+        return " "
+    if cell.passed:
+        return "✔"
+    return f"✘ {cell.failures / cell.cases:.0%}"
+
+
+def _failing_windows(network: Network, cells: Sequence[CellResult]) -> list[str]:
+    failing = [cell for cell in cells if cell.failures]
+    if not failing:
+        return ["No combination fails on this network."]
+    lines = ["Failing windows, in hours into the epoch:", ""]
+    for cell in sorted(failing, key=lambda c: (c.signer, c.aggregator, c.scenario)):
+        windows = "; ".join(
+            f"epoch {entry['epoch']}: "
+            + ", ".join(f"{start:g}-{end:g} h" for start, end in entry["hours"])
+            for entry in failure_hours(network, cell.failure_windows)
+        )
+        variants = f" [{', '.join(cell.failing_variants)}]" if cell.failing_variants else ""
+        lines.append(f"- {cell.signer} x {cell.aggregator}, {cell.scenario}{variants}: {windows}")
+    return lines

@@ -1,0 +1,162 @@
+"""What a run produces: one result per matrix cell, and the run as a whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from release.regression.errors import ReportError, ShardError
+
+
+@dataclass(frozen=True, order=True)
+class CellKey:
+    network: str
+    signer: str
+    aggregator: str
+    scenario: str
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Slice ``index`` of ``count`` (1-based): every count-th cell of the ordered matrix."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise ShardError(f"--shard {text!r} must be K/N, e.g. 2/4") from None
+        if not 1 <= index <= count:
+            raise ShardError(f"--shard {text!r}: K must be between 1 and N")
+        return cls(index, count)
+
+    def select(self, cells: Iterable[CellKey]) -> list[CellKey]:
+        return [
+            cell for position, cell in enumerate(cells) if position % self.count == self.index - 1
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def merge_windows(ranges: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Sorted, disjoint ``[first, last]`` slot ranges covering the given ones."""
+    merged: list[list[int]] = []
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    return merged
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """One (network, signer, aggregator, scenario) cell over every slot of the run's epochs."""
+
+    network: str
+    signer: str
+    aggregator: str
+    scenario: str
+    epochs: list[int]
+    #: Cases covered: slots x the family's variants.
+    cases: int
+    #: Cases whose outcome differs from the correct one.
+    failures: int
+    #: Absolute slots where some variant fails, as merged ``[first, last]`` ranges.
+    failure_windows: list[list[int]]
+    failing_variants: list[str] = field(default_factory=list)
+    #: Cases actually run with real signing and verification.
+    runs: int = 0
+    #: Classes whose two ends disagreed and had to be bisected (0 when the model holds).
+    bisected: int = 0
+    #: One failing case in words (slot and the refusal), for the report.
+    example: str | None = None
+
+    @property
+    def key(self) -> CellKey:
+        return CellKey(self.network, self.signer, self.aggregator, self.scenario)
+
+    @property
+    def passed(self) -> bool:
+        return self.failures == 0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any], source: Path) -> CellResult:
+        try:
+            return cls(**document)
+        except TypeError as failure:
+            raise ReportError(
+                f"{source}: a cell entry does not have the expected fields: {failure}"
+            ) from None
+
+
+@dataclass(frozen=True)
+class RunStats:
+    slot_cases: int
+    runs: int
+    kes_signatures: int
+    kes_verifications: int
+    bisected: int
+    elapsed_s: float
+
+    @property
+    def slots_per_second(self) -> float:
+        return self.slot_cases / self.elapsed_s if self.elapsed_s else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "kes_operations": self.kes_operations,
+            "slots_per_second": self.slots_per_second,
+        }
+
+    @property
+    def kes_operations(self) -> int:
+        return self.kes_signatures + self.kes_verifications
+
+
+@dataclass(frozen=True)
+class ExpectationCheck:
+    """One known outcome checked against the cells of the run (None: cells not in the run)."""
+
+    statement: str
+    held: bool | None
+    detail: str
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SuiteResult:
+    cells: list[CellResult]
+    parameters: dict[str, Any]
+    stats: RunStats
+    expectations: list[ExpectationCheck]
+    #: The structured summary written to report.json (see release.regression.summary).
+    digest: dict[str, Any]
+    #: The plain-words summary.
+    summary: str
+    report_dir: Path | None = None
+
+    @property
+    def candidate_passed(self) -> bool:
+        return bool(self.digest["candidate"]["passed"])
+
+    @property
+    def expectations_held(self) -> bool:
+        return all(check.held is not False for check in self.expectations)
+
+    @property
+    def passed(self) -> bool:
+        """Exit status 0: the candidate never fails and every known outcome holds."""
+        return self.candidate_passed and self.expectations_held

@@ -1,0 +1,194 @@
+"""The signer and aggregator executables' entry points, end to end as processes: real
+cardano-cli files, a real server on 127.0.0.1, restarts over the same stores, kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from release.chain import NETWORKS
+from release.kes import (
+    OpCert,
+    cold_verification_key,
+    kes_signing_key_envelope,
+    keygen,
+    opcert_envelope,
+    pool_id_from_cold_vk,
+)
+from release.nodes import KesCredentials, ProtocolKeyStore, RegistrationStore, Signer
+from release.nodes.cli import aggregator_main, signer_main
+from release.nodes.transport import HttpTransport
+
+REPO = Path(__file__).resolve().parents[1]
+PREPROD = NETWORKS["preprod"]
+FIRST = PREPROD.epoch_first_slot(250)
+LATE = FIRST + 85 * 3600
+AGGREGATOR = (
+    "import sys; from release.nodes.cli import aggregator_main; "
+    "sys.exit(aggregator_main(sys.argv[1:]))"
+)
+SIGNER = (
+    "import sys; from release.nodes.cli import signer_main; sys.exit(signer_main(sys.argv[1:]))"
+)
+COLD = b"\x21" * 32
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+class Aggregator:
+    def __init__(self, tmp_path: Path, slot: int, *extra: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", AGGREGATOR, "--network", "preprod", "--slot", str(slot),
+             "--port", "0", "--stake", str(tmp_path / "stake.json"),
+             "--db", str(tmp_path / "agg.sqlite3"), *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(),
+        )  # fmt: skip
+        line = self.process.stdout.readline()
+        assert line.startswith("listening on "), self.process.stderr.read()
+        self.url = line.removeprefix("listening on ").strip()
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        self.process.communicate(timeout=10)
+        return self.process.returncode
+
+
+@pytest.fixture
+def operator(tmp_path):
+    secret_key, vk = keygen(b"\x22" * 32)
+    (tmp_path / "kes.skey").write_text(kes_signing_key_envelope(secret_key))
+    (tmp_path / "node.cert").write_text(opcert_envelope(OpCert.issue(vk, COLD, 0, 800)))
+    pool = pool_id_from_cold_vk(cold_verification_key(COLD))
+    (tmp_path / "stake.json").write_text(json.dumps({pool: 100}))
+    return pool
+
+
+def run_signer(tmp_path, url, slot, *extra):
+    return subprocess.run(
+        [sys.executable, "-c", SIGNER, "--network", "preprod", "--slot", str(slot),
+         "--aggregator", url,
+         "--kes-key", str(tmp_path / "kes.skey"), "--opcert", str(tmp_path / "node.cert"),
+         "--store", str(tmp_path / "signer.sqlite3"), "--json", *extra],
+        capture_output=True, text=True, env=environment(), timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_restart_late_in_the_epoch_with_each_profile(tmp_path, operator):
+    aggregator = Aggregator(tmp_path, FIRST, "--verifier", "0.7.90")
+    first = run_signer(tmp_path, aggregator.url, FIRST, "--profile", "0.2.273")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["status"] == "registered"
+    assert aggregator.stop() == 0
+    aggregator = Aggregator(tmp_path, LATE, "--verifier", "0.7.90")
+    stale = run_signer(tmp_path, aggregator.url, LATE, "--profile", "0.2.273")
+    assert stale.returncode == 1
+    report = json.loads(stale.stdout)
+    assert report["http_status"] == 400
+    assert "CurrentKesPeriod=23, StartKesPeriod=800" in report["message"]
+    fixed = run_signer(tmp_path, aggregator.url, LATE)
+    assert fixed.returncode == 0, fixed.stdout
+    assert json.loads(fixed.stdout)["kes_evolutions"] == 23
+    aggregator.stop()
+
+
+def test_registrations_survive_kill_9(tmp_path):
+    secret_key, vk = keygen(b"\x23" * 32)
+    pools = [
+        KesCredentials(secret_key, OpCert.issue(vk, bytes([n + 1]) * 32, 0, 800)) for n in range(12)
+    ]
+    (tmp_path / "stake.json").write_text(json.dumps({creds.pool_id: 1 for creds in pools}))
+    aggregator = Aggregator(tmp_path, FIRST)
+    transport = HttpTransport(aggregator.url)
+    for creds in pools:
+        attempt = Signer(PREPROD, creds, ProtocolKeyStore(), transport).register(
+            PREPROD.point(FIRST)
+        )
+        assert attempt.http_status == 201
+    transport.close()
+    assert aggregator.stop(signal.SIGKILL) == -signal.SIGKILL
+    store = RegistrationStore(tmp_path / "agg.sqlite3")
+    assert sorted(r.party_id for r in store.for_epoch(251)) == sorted(c.pool_id for c in pools)
+    store.close()
+
+
+def test_dry_run_sends_nothing_and_leaves_the_store_alone(tmp_path, operator):
+    dry = run_signer(tmp_path, "http://127.0.0.1:9", FIRST, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    report = json.loads(dry.stdout)
+    assert report["dry_run"] and report["sent"] == {"epoch": 251, "kes_period": 20}
+    store = ProtocolKeyStore(tmp_path / "signer.sqlite3")
+    assert store.load(251) is None
+    store.close()
+
+
+def test_usage_errors_exit_2_with_a_message(tmp_path, operator, capsys):
+    missing = signer_main(
+        ["--kes-key", str(tmp_path / "nope.skey"), "--opcert", str(tmp_path / "node.cert"),
+         "--aggregator", "http://127.0.0.1:9", "--network", "preprod", "--slot", str(FIRST)]
+    )  # fmt: skip
+    assert missing == 2
+    assert "cannot read the KES signing key" in capsys.readouterr().err
+    unreachable = signer_main(
+        ["--kes-key", str(tmp_path / "kes.skey"), "--opcert", str(tmp_path / "node.cert"),
+         "--aggregator", "http://127.0.0.1:9", "--network", "preprod", "--slot", str(FIRST)]
+    )  # fmt: skip
+    assert unreachable == 2
+    assert "cannot reach the aggregator" in capsys.readouterr().err
+    bad_stake = tmp_path / "bad.json"
+    bad_stake.write_text('{"alice": 1}')
+    assert aggregator_main(["--network", "preprod", "--stake", str(bad_stake), "--dry-run"]) == 2
+    assert "not a pool id" in capsys.readouterr().err
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as done:
+        signer_main(["--version"], version="0.2.276-fix", profile="fixed")
+    assert done.value.code == 0
+    assert "mithril-signer 0.2.276-fix (behaviour fixed)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        aggregator_main(["--help"])
+    assert "--verifier {0.7.90,2603.1,fixed}" in capsys.readouterr().out
+
+
+def test_aggregator_dry_run_describes_its_settings(tmp_path, operator, capsys):
+    code = aggregator_main(
+        [
+            "--network",
+            "preprod",
+            "--stake",
+            str(tmp_path / "stake.json"),
+            "--at",
+            "2025-11-06T17:07:14Z",
+            "--dry-run",
+        ],
+        verifier="2603.1",
+    )
+    assert code == 0
+    settings = json.loads(capsys.readouterr().out)
+    assert (settings["epoch"], settings["kes_period"], settings["verifier"]) == (250, 823, "2603.1")
+    assert settings["clock"] == "fixed"
+
+
+def test_inv_nodes_signer_dry_run(tmp_path, operator):
+    completed = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "inv"), "-r", str(REPO), "nodes.signer",
+         "--kes-key", str(tmp_path / "kes.skey"), "--opcert", str(tmp_path / "node.cert"),
+         "--aggregator", "http://127.0.0.1:9", "--network", "preprod",
+         "--slot", str(LATE), "--profile", "0.2.268", "--dry-run", "--json"],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert (report["profile"], report["kes_evolutions"], report["status"]) == (
+        "0.2.268",
+        23,
+        "registered",
+    )

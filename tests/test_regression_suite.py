@@ -1,0 +1,321 @@
+"""The suite: known outcomes on a reduced matrix, the class model against brute force,
+HTTP mode against in-process mode, shards against a whole run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from release.chain import NETWORKS, load_networks
+from release.nodes import AGGREGATOR_PROFILES, SIGNER_PROFILES
+from release.regression import (
+    FAMILIES,
+    ExpectationsError,
+    ReportError,
+    ShardError,
+    merge_reports,
+    run_suite,
+)
+from release.regression.results import merge_windows
+from release.regression.world import InProcessBackend, KeyRing, Stage
+
+REPO = Path(__file__).resolve().parents[1]
+DEVNETS = load_networks(Path(__file__).parent / "data" / "regression" / "devnets.toml")
+PACKAGED_EXPECTATIONS = REPO / "release" / "regression" / "expectations.json"
+
+
+@pytest.fixture(scope="module")
+def reduced():
+    """preprod (the incident epoch) and preview, one epoch each: the whole matrix."""
+    return run_suite(["preprod", "preview"], 1)
+
+
+def cell(result, network, signer, aggregator, scenario):
+    return next(
+        c
+        for c in result.cells
+        if (c.network, c.signer, c.aggregator, c.scenario)
+        == (network, signer, aggregator, scenario)
+    )
+
+
+def test_the_packaged_expectations_hold_on_a_reduced_matrix(reduced):
+    assert reduced.passed
+    assert reduced.candidate_passed
+    evaluated = [check for check in reduced.expectations if check.held is not None]
+    assert len(evaluated) == len(json.loads(PACKAGED_EXPECTATIONS.read_text())["expectations"])
+    assert all(check.held for check in evaluated)
+
+
+def test_the_incident_on_preprod_epoch_250(reduced):
+    incident = cell(reduced, "preprod", "0.2.273", "0.7.90", "restart")
+    preprod = NETWORKS["preprod"]
+    first = preprod.epoch_first_slot(250)
+    assert incident.epochs == [250]
+    assert incident.cases == preprod.epoch_length
+    # From KES period 822 (48 h in) to the end of the epoch.
+    assert incident.failure_windows == [
+        [preprod.kes_period_first_slot(822), preprod.epoch_last_slot(250)]
+    ]
+    assert (
+        incident.failures == preprod.epoch_last_slot(250) - preprod.kes_period_first_slot(822) + 1
+    )
+    assert preprod.kes_period_first_slot(822) - first == 48 * 3600
+    assert "CurrentKesPeriod=22" in incident.example
+    assert cell(reduced, "preview", "0.2.273", "0.7.90", "restart").failures == 0
+    assert cell(reduced, "preprod", "0.2.268", "0.7.90", "restart").failures == 0
+    assert cell(reduced, "preprod", "0.2.273", "fixed", "restart").failures == 0
+    skew = cell(reduced, "preprod", "fixed", "0.7.90", "clock-skew")
+    assert skew.failing_variants == ["behind"] and skew.failures == preprod.epoch_length
+
+
+def test_the_structured_summary_answers_the_notes_questions(reduced):
+    digest = reduced.digest
+    pair = next(
+        p
+        for p in digest["failing_pairs"]
+        if (p["signer"], p["aggregator"]) == ("0.2.273", "0.7.90")
+    )
+    restart = next(s for s in pair["scenarios"] if s["scenario"] == "restart")
+    assert restart["passes_on"] == ["preview"]
+    assert restart["networks"]["preprod"]["windows"] == [{"epoch": 250, "hours": [[48.0, 120.0]]}]
+    assert restart["networks"]["preprod"]["until_epoch_end"]
+    assert "0.2.268" in digest["passing_signers"]["0.7.90"]["restart"]
+    assert "0.2.273" not in digest["passing_signers"]["0.7.90"]["restart"]
+    assert digest["passing_signers"]["fixed"]["all"] == ["0.2.268", "0.2.276", "fixed"]
+    assert digest["candidate"] == {
+        "signer": "fixed",
+        "aggregator": "fixed",
+        "passed": True,
+        "cells": 12,
+        "cases": digest["candidate"]["cases"],
+        "failures": 0,
+    }
+    assert (
+        "signer 0.2.273 with aggregators 0.7.90 and 2603.1 fail on preprod from 48 h"
+        in reduced.summary
+    )
+
+
+def brute_force(network, epoch, signer, aggregator, scenario):
+    """Every slot run for real, no classes."""
+    keys = KeyRing()
+    backend = InProcessBackend({keys.pool_id: 1})
+    family = FAMILIES[scenario]
+    failing = []
+    for variant in family.variants:
+        for slot in range(network.epoch_first_slot(epoch), network.epoch_last_slot(epoch) + 1):
+            stage = Stage(backend, keys, network, epoch, signer, aggregator)
+            try:
+                if family.play(stage, variant, slot).failed:
+                    failing.append((slot, slot))
+            finally:
+                stage.close()
+    return merge_windows(failing), len(failing)
+
+
+def test_classes_agree_with_a_slot_by_slot_run_on_a_tiny_devnet():
+    tiny = DEVNETS["tiny"]
+    epoch = 50  # KES periods of 15 slots, epochs of 40: every phase, evolutions far from 0
+    result = run_suite([tiny], 1, first_epochs={"tiny": epoch}, expectations=PACKAGED_EXPECTATIONS)
+    assert result.stats.bisected == 0
+    for c in result.cells:
+        windows, failures = brute_force(tiny, epoch, c.signer, c.aggregator, c.scenario)
+        assert (c.failure_windows, c.failures) == (windows, failures), (
+            c.signer,
+            c.aggregator,
+            c.scenario,
+        )
+    assert result.candidate_passed
+    # KES periods shorter than a retry cycle: 0.2.273 even fails across the epoch boundary.
+    assert cell(result, "tiny", "0.2.273", "0.7.90", "epoch-boundary").failures > 0
+
+
+def test_mithril_e2e_devnet_hides_the_bug():
+    """Short epochs with 129600-slot KES periods: why the bug escaped Mithril's tests."""
+    e2e = DEVNETS["mithril-e2e"]
+    result = run_suite(
+        [e2e], 3, signers=["0.2.273"], aggregators=["0.7.90"], scenarios=["restart", "upgrade"]
+    )
+    assert all(c.failures == 0 for c in result.cells)
+    assert sum(c.runs for c in result.cells) == 2 * 3 * 2  # one class per epoch, both ends
+
+
+def test_http_mode_agrees_with_in_process_on_every_cell(reduced):
+    over_http = run_suite(["preprod", "preview"], 1, over_http=True)
+    assert over_http.parameters["mode"] == "http"
+    assert [c.as_json() for c in over_http.cells] == [c.as_json() for c in reduced.cells]
+
+
+def test_shards_merge_into_the_whole_run(tmp_path, reduced):
+    directories = []
+    for index in (1, 2, 3):
+        directory = tmp_path / f"shard{index}"
+        part = run_suite(["preprod", "preview"], 1, shard=f"{index}/3", report_dir=directory)
+        assert part.parameters["shard"] == f"{index}/3"
+        assert len(part.cells) == 48
+        directories.append(directory)
+    merged = merge_reports(directories, tmp_path / "merged")
+    assert [c.as_json() for c in merged.cells] == [c.as_json() for c in reduced.cells]
+    assert merged.passed and merged.digest["complete"]
+    assert merged.summary == reduced.summary
+    partial = merge_reports(directories[:2], tmp_path / "partial")
+    assert not partial.digest["complete"]
+    assert "Only part of the matrix was run" in partial.summary
+
+
+def test_merging_reports_of_different_runs_is_refused(tmp_path):
+    run_suite(["preview"], 1, shard="1/2", report_dir=tmp_path / "a", scenarios=["restart"])
+    run_suite(["preview"], 2, shard="2/2", report_dir=tmp_path / "b", scenarios=["restart"])
+    with pytest.raises(ReportError, match="other parameters"):
+        merge_reports([tmp_path / "a", tmp_path / "b"], tmp_path / "out")
+    with pytest.raises(ReportError, match="cannot read"):
+        merge_reports([tmp_path / "missing"], tmp_path / "out")
+
+
+def test_a_wrong_expectation_fails_the_run(tmp_path):
+    expectations = tmp_path / "expectations.json"
+    expectations.write_text(
+        json.dumps(
+            {
+                "expectations": [
+                    {
+                        "signer": "0.2.273",
+                        "aggregator": "0.7.90",
+                        "scenario": "restart",
+                        "passes_on": ["preprod"],
+                    }
+                ]
+            }
+        )
+    )
+    result = run_suite(["preprod"], 1, scenarios=["restart"], expectations=expectations)
+    assert result.candidate_passed and not result.passed
+    assert result.expectations[0].held is False
+    assert "0.2.273 x 0.7.90 fails on preprod" in result.expectations[0].detail
+
+
+def test_a_failing_candidate_fails_the_run(tmp_path):
+    expectations = tmp_path / "expectations.json"
+    expectations.write_text(
+        json.dumps({"candidate": {"signer": "0.2.273", "aggregator": "0.7.90"}, "expectations": []})
+    )
+    result = run_suite(["preprod"], 1, scenarios=["restart"], expectations=expectations)
+    assert not result.candidate_passed and not result.passed
+    assert "FAILS" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {
+                "expectations": [
+                    {"signer": "0.3.0", "aggregator": "*", "scenario": "*", "fails_on": ["*"]}
+                ]
+            },
+            "signer",
+        ),
+        (
+            {
+                "expectations": [
+                    {"signer": "*", "aggregator": "*", "scenario": "reboot", "fails_on": ["*"]}
+                ]
+            },
+            "scenario",
+        ),
+        (
+            {"expectations": [{"signer": "*", "aggregator": "*", "scenario": "*"}]},
+            "needs fails_on or passes_on",
+        ),
+        ({"rules": []}, "expectations' list"),
+    ],
+)
+def test_malformed_expectations_are_reported(tmp_path, document, message):
+    expectations = tmp_path / "expectations.json"
+    expectations.write_text(json.dumps(document))
+    with pytest.raises(ExpectationsError, match=message):
+        run_suite(
+            ["preview"], 1, scenarios=["restart"], signers=["fixed"], expectations=expectations
+        )
+
+
+def test_bad_arguments():
+    with pytest.raises(ShardError, match="K/N"):
+        run_suite(["preview"], 1, shard="3")
+    with pytest.raises(ShardError, match="between 1 and N"):
+        run_suite(["preview"], 1, shard="4/3")
+    with pytest.raises(Exception, match="unknown network 'nowhere'"):
+        run_suite(["nowhere"], 1)
+
+
+def test_the_matrix_is_the_whole_product():
+    result = run_suite(["preview"], 1, scenarios=["restart"])
+    assert {(c.signer, c.aggregator) for c in result.cells} == {
+        (s, a) for s in SIGNER_PROFILES for a in AGGREGATOR_PROFILES
+    }
+
+
+def test_inv_regression_exit_status(tmp_path):
+    inv = str(REPO / ".venv" / "bin" / "inv")
+    ok = subprocess.run(
+        [
+            inv,
+            "-r",
+            str(REPO),
+            "regression",
+            "--networks",
+            "preview",
+            "--epochs",
+            "1",
+            "--report",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert (tmp_path / "r" / "report.json").is_file()
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(
+        json.dumps(
+            {
+                "expectations": [
+                    {
+                        "signer": "*",
+                        "aggregator": "0.7.90",
+                        "scenario": "clock-skew",
+                        "passes_on": ["*"],
+                    }
+                ]
+            }
+        )
+    )
+    failing = subprocess.run(
+        [inv, "-r", str(REPO), "regression", "--networks", "preview", "--epochs", "1", "--json",
+         "--report", str(tmp_path / "w"), "--expectations", str(wrong)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert failing.returncode == 1
+    assert json.loads(failing.stdout)["expectations"]["failed"]
+    merged = subprocess.run(
+        [
+            inv,
+            "-r",
+            str(REPO),
+            "regression.merge",
+            str(tmp_path / "r"),
+            "--out",
+            str(tmp_path / "m"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert merged.returncode == 0, merged.stderr
