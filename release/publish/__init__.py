@@ -1,0 +1,40 @@
+"""Release stores and the converging publish.
+
+``converge`` holds every publishing decision; a store only has to implement the small
+:class:`Publisher` protocol: :class:`LocalStore` (the embedded default) or
+``release.publish.github.GitHubPublisher`` (imported on demand: it pulls in PyGithub).
+"""
+
+from release.publish._protocol import AssetView, MakeLatest, Publisher, ReleaseState, ReleaseView
+from release.publish._retry import RetryPolicy
+from release.publish.converge import (
+    Plan,
+    PlanStep,
+    Recorder,
+    local_assets,
+    plan_promote,
+    plan_publish,
+    promote,
+    publish_prerelease,
+)
+from release.publish.factory import open_publisher
+from release.publish.local import LocalStore
+
+__all__ = [
+    "AssetView",
+    "LocalStore",
+    "MakeLatest",
+    "Plan",
+    "PlanStep",
+    "Publisher",
+    "Recorder",
+    "ReleaseState",
+    "ReleaseView",
+    "RetryPolicy",
+    "local_assets",
+    "open_publisher",
+    "plan_promote",
+    "plan_publish",
+    "promote",
+    "publish_prerelease",
+]

@@ -1,0 +1,420 @@
+"""Publishing as convergence: read the store, compare with the artifacts, do only what differs.
+
+Every function starts from the store's current state, never from a journal: after a crash
+at any point, running the same call again finishes the job, and running it after success
+writes nothing. The order of writes is chosen so that a partial state is never mistaken
+for a finished one:
+
+1. find the release by listing (drafts included), else create a draft pre-release that is
+   not marked latest;
+2. on the draft, remove stray assets, upload missing ones, replace those whose digest
+   differs; the checksum, signatures and keys go last, so a visible ``CHECKSUM`` means the
+   archives it lists are already there;
+3. verify by listing again and comparing every digest and size;
+4. publish as a pre-release, passing every flag explicitly (``make_latest="false"``).
+
+A published release is frozen: if its assets differ from the artifacts, nothing is written
+and :class:`ReleaseImmutableError` names the differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from release.publish._files import sha256_of
+from release.publish._protocol import AssetView, Publisher, ReleaseView, check_asset_name
+from release.publish.errors import (
+    AssetExistsError,
+    PromotionRefusedError,
+    PublishInputError,
+    ReleaseExistsError,
+    ReleaseImmutableError,
+    ReleaseNotFoundError,
+    ReleaseStateError,
+    RemoteRefusedError,
+    VerificationError,
+)
+
+#: ``record(step, detail)``: called once per finished step; ``detail`` is JSON-ready.
+Recorder = Callable[[str, dict[str, object]], None]
+
+StepState = Literal["done", "to do", "blocked"]
+
+#: Files that vouch for the others: uploaded after everything they describe.
+CHECKSUM_NAME = "CHECKSUM"
+TRUST_SUFFIXES = (".minisig", ".asc", ".pub", ".gpg")
+
+
+@dataclass(frozen=True)
+class LocalAsset:
+    """An artifact to publish, hashed once before any remote call."""
+
+    path: Path
+    name: str
+    sha256: str
+    size: int
+
+    def matches(self, remote: AssetView) -> bool:
+        return remote.sha256 == self.sha256 and remote.size == self.size
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One row of ``--dry-run`` / ``inv status``."""
+
+    step: str
+    state: StepState
+    detail: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"step": self.step, "state": self.state, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Plan:
+    tag: str
+    steps: tuple[PlanStep, ...]
+
+    @property
+    def complete(self) -> bool:
+        return all(step.state == "done" for step in self.steps)
+
+    @property
+    def blocked(self) -> tuple[PlanStep, ...]:
+        return tuple(step for step in self.steps if step.state == "blocked")
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "tag": self.tag,
+            "complete": self.complete,
+            "steps": [step.as_json() for step in self.steps],
+        }
+
+
+@dataclass(frozen=True)
+class _AssetChange:
+    """What one asset name needs: the shared decision behind plans and converging runs."""
+
+    name: str
+    action: Literal["keep", "upload", "replace", "remove"]
+    local: LocalAsset | None
+    remote: AssetView | None
+
+    @property
+    def step(self) -> str:
+        return f"asset:{self.name}"
+
+    def describe(self) -> str:
+        local, remote = self.local, self.remote
+        if self.action == "remove":
+            return "on the release but not among the artifacts: remove"
+        assert local is not None
+        wanted = f"sha256 {local.sha256[:12]}…, {local.size} bytes"
+        if self.action == "keep":
+            return f"present, {wanted}"
+        if self.action == "upload":
+            return f"missing: upload ({wanted})"
+        assert remote is not None
+        found = (
+            "an unfinished upload"
+            if remote.sha256 is None
+            else f"sha256 {remote.sha256[:12]}…, {remote.size} bytes"
+        )
+        return f"differs: remote has {found}, artifact has {wanted}"
+
+
+def local_assets(files: Iterable[Path]) -> list[LocalAsset]:
+    """Hash the artifacts and order them: payload first, checksum/signatures/keys last."""
+    assets: list[LocalAsset] = []
+    seen: dict[str, Path] = {}
+    for path in files:
+        name = check_asset_name(path.name)
+        if name in seen:
+            raise PublishInputError(
+                f"two artifacts share the asset name {name}: {seen[name]}, {path}"
+            )
+        seen[name] = path
+        try:
+            sha256, size = sha256_of(path)
+        except OSError as error:
+            raise PublishInputError(f"cannot read artifact {path}: {error.strerror}") from None
+        assets.append(LocalAsset(path=path, name=name, sha256=sha256, size=size))
+    return sorted(assets, key=lambda asset: _is_trust_file(asset.name))
+
+
+def _is_trust_file(name: str) -> bool:
+    return name == CHECKSUM_NAME or name.endswith(TRUST_SUFFIXES)
+
+
+def _asset_changes(local: list[LocalAsset], remote: list[AssetView]) -> list[_AssetChange]:
+    """Removals first (they only clean up), then the artifacts in upload order."""
+    by_name = {asset.name: asset for asset in remote}
+    wanted = {asset.name for asset in local}
+    changes = [
+        _AssetChange(asset.name, "remove", None, asset)
+        for asset in remote
+        if asset.name not in wanted
+    ]
+    for asset in local:
+        current = by_name.get(asset.name)
+        if current is None:
+            changes.append(_AssetChange(asset.name, "upload", asset, None))
+        elif asset.matches(current):
+            changes.append(_AssetChange(asset.name, "keep", asset, current))
+        else:
+            changes.append(_AssetChange(asset.name, "replace", asset, current))
+    return changes
+
+
+# -- plans (read only) ---------------------------------------------------------------------
+
+
+def plan_publish(
+    publisher: Publisher,
+    *,
+    tag: str,
+    name: str,
+    body: str,
+    files: Iterable[Path],
+    target_commitish: str,
+) -> Plan:
+    """What :func:`publish_prerelease` would do now, without writing anything."""
+    local = local_assets(files)
+    view = publisher.find(tag)
+    if view is None:
+        steps = [PlanStep("release", "to do", f"create a draft pre-release at {target_commitish}")]
+    else:
+        steps = [PlanStep("release", "done", f"{view.state} at {view.url_or_path}")]
+    remote = [] if view is None else publisher.list_assets(tag)
+    frozen = view is not None and view.published
+    for change in _asset_changes(local, remote):
+        state: StepState = "done" if change.action == "keep" else "blocked" if frozen else "to do"
+        steps.append(PlanStep(change.step, state, change.describe()))
+    if view is None or not view.published:
+        steps += [
+            PlanStep("verify", "to do", f"list again and compare {len(local)} digests"),
+            PlanStep("publish", "to do", "publish as pre-release, not latest"),
+            PlanStep("notes", "to do", "title and notes set when publishing"),
+        ]
+        return Plan(tag=tag, steps=tuple(steps))
+    if any(step.state == "blocked" for step in steps):
+        steps.append(PlanStep("verify", "blocked", "the published release's assets are frozen"))
+    else:
+        steps.append(PlanStep("verify", "done", f"{len(local)} assets match the artifacts"))
+    steps += [
+        PlanStep("publish", "done", f"published as {view.state}"),
+        _notes_step(view, name=name, body=body),
+    ]
+    return Plan(tag=tag, steps=tuple(steps))
+
+
+def plan_promote(publisher: Publisher, *, tag: str, body: str | None = None) -> Plan:
+    """What :func:`promote` would do now, without writing anything."""
+    view = publisher.find(tag)
+    if view is None or view.state == "draft":
+        reason = "no release yet" if view is None else "still a draft: publish it first"
+        return Plan(
+            tag=tag,
+            steps=(
+                PlanStep("release", "blocked", reason),
+                PlanStep("promote", "blocked", "needs a published pre-release"),
+            ),
+        )
+    steps = [PlanStep("release", "done", f"{view.state} at {view.url_or_path}")]
+    if view.state == "release":
+        latest = ", latest" if view.latest else ""
+        steps.append(PlanStep("promote", "done", f"full release{latest}"))
+    else:
+        steps.append(PlanStep("promote", "to do", "pre-release -> release, marked latest"))
+    if body is not None:
+        steps.append(_notes_step(view, name=view.name, body=body))
+    return Plan(tag=tag, steps=tuple(steps))
+
+
+def _notes_step(view: ReleaseView, *, name: str, body: str) -> PlanStep:
+    if (view.name, view.body) == (name, body):
+        return PlanStep("notes", "done", "title and notes up to date")
+    return PlanStep("notes", "to do", f"update title and notes, keep the {view.state} flags")
+
+
+# -- converging runs -----------------------------------------------------------------------
+
+
+def publish_prerelease(
+    publisher: Publisher,
+    *,
+    tag: str,
+    name: str,
+    body: str,
+    files: Iterable[Path],
+    target_commitish: str,
+    record: Recorder | None = None,
+) -> ReleaseView:
+    """Bring the release for ``tag`` to "pre-release with exactly these files"."""
+    journal = record or _no_journal
+    local = local_assets(files)
+    view = publisher.find(tag)
+    if view is None:
+        view = _create_draft(publisher, tag=tag, name=name, body=body, target=target_commitish)
+        journal("release", {"action": "created", "state": view.state, "url": view.url_or_path})
+    else:
+        journal("release", {"action": "found", "state": view.state, "url": view.url_or_path})
+
+    changes = _asset_changes(local, publisher.list_assets(tag))
+    if view.published:
+        _refuse_changes_to_frozen(view, changes)
+    for change in changes:
+        action = _apply(publisher, tag, change)
+        journal(change.step, _asset_detail(change, action))
+
+    _verify(publisher, tag, local)
+    journal("verify", {"assets": len(local)})
+
+    if not view.published:
+        view = publisher.update(
+            tag, name=name, body=body, draft=False, prerelease=True, make_latest="false"
+        )
+        journal("publish", {"action": "published", "state": view.state})
+    else:
+        journal("publish", {"action": "none", "state": view.state})
+        if (view.name, view.body) != (name, body):
+            _update_notes(publisher, view, name=name, body=body)
+            journal("notes", {"action": "updated", "state": view.state})
+    return _read_back(publisher, tag)
+
+
+def promote(
+    publisher: Publisher,
+    *,
+    tag: str,
+    body: str | None = None,
+    record: Recorder | None = None,
+) -> ReleaseView:
+    """Turn the published pre-release into the latest release (optionally with new notes)."""
+    journal = record or _no_journal
+    view = publisher.find(tag)
+    if view is None:
+        raise ReleaseNotFoundError(f"no release for {tag}: publish the pre-release first")
+    if view.state == "draft":
+        raise ReleaseStateError(f"release {tag} is still a draft: publish the pre-release first")
+    notes = view.body if body is None else body
+    if view.state == "prerelease":
+        try:
+            publisher.update(
+                tag, name=view.name, body=notes, draft=False, prerelease=False, make_latest="true"
+            )
+        except RemoteRefusedError as error:
+            raise PromotionRefusedError(
+                f"{error}; the pre-release {tag} is unchanged and still published"
+            ) from None
+        journal("promote", {"action": "promoted", "state": "release"})
+    else:
+        journal("promote", {"action": "none", "state": view.state})
+        if notes != view.body:
+            _update_notes(publisher, view, name=view.name, body=notes)
+            journal("notes", {"action": "updated", "state": view.state})
+    return _read_back(publisher, tag)
+
+
+def _no_journal(step: str, detail: dict[str, object]) -> None:
+    """The default recorder: the store itself is the record."""
+
+
+def _create_draft(
+    publisher: Publisher, *, tag: str, name: str, body: str, target: str
+) -> ReleaseView:
+    try:
+        return publisher.create_draft(tag=tag, name=name, body=body, target_commitish=target)
+    except ReleaseExistsError:
+        # Our own earlier attempt created it but its answer was lost (dropped connection).
+        view = publisher.find(tag)
+        if view is None:
+            raise
+        return view
+
+
+def _refuse_changes_to_frozen(view: ReleaseView, changes: list[_AssetChange]) -> None:
+    differences = [
+        f"{change.name} ({change.describe()})" for change in changes if change.action != "keep"
+    ]
+    if differences:
+        raise ReleaseImmutableError(
+            f"release {view.tag} is already published ({view.state}) and its assets are frozen, "
+            f"but they differ from the artifacts: {'; '.join(differences)}. Publish a new "
+            "version instead"
+        )
+
+
+def _apply(publisher: Publisher, tag: str, change: _AssetChange) -> str:
+    """Carry out one asset change on a draft; return what was done, for the journal."""
+    if change.action == "keep":
+        return "kept"
+    if change.action in ("remove", "replace"):
+        publisher.delete_asset(tag, change.name)
+    if change.local is not None:
+        _upload(publisher, tag, change.local)
+    return {"remove": "removed", "replace": "replaced", "upload": "uploaded"}[change.action]
+
+
+def _upload(publisher: Publisher, tag: str, asset: LocalAsset) -> None:
+    """Upload, resolving a name held by an earlier attempt (finished or a ``starter``)."""
+    try:
+        publisher.upload(tag, asset.path)
+    except AssetExistsError:
+        current = _named(publisher.list_assets(tag), asset.name)
+        if current is not None and asset.matches(current):
+            return
+        publisher.delete_asset(tag, asset.name)
+        publisher.upload(tag, asset.path)
+
+
+def _verify(publisher: Publisher, tag: str, local: list[LocalAsset]) -> None:
+    remote = {asset.name: asset for asset in publisher.list_assets(tag)}
+    problems = []
+    for asset in local:
+        current = remote.pop(asset.name, None)
+        if current is None:
+            problems.append(f"{asset.name} is missing")
+        elif current.sha256 is None:
+            problems.append(f"{asset.name} is an unfinished upload")
+        elif not asset.matches(current):
+            problems.append(
+                f"{asset.name} has sha256 {current.sha256} ({current.size} bytes), "
+                f"expected {asset.sha256} ({asset.size} bytes)"
+            )
+    problems.extend(f"{name} is not among the artifacts" for name in remote)
+    if problems:
+        raise VerificationError(f"release {tag} after uploading: {'; '.join(problems)}")
+
+
+def _update_notes(publisher: Publisher, view: ReleaseView, *, name: str, body: str) -> None:
+    """Change title/notes of a published release, restating its current flags."""
+    publisher.update(
+        view.tag,
+        name=name,
+        body=body,
+        draft=False,
+        prerelease=view.state == "prerelease",
+        make_latest="true" if view.latest else "false",
+    )
+
+
+def _read_back(publisher: Publisher, tag: str) -> ReleaseView:
+    view = publisher.find(tag)
+    if view is None:
+        raise ReleaseNotFoundError(f"the release for {tag} disappeared while publishing")
+    return view
+
+
+def _named(assets: list[AssetView], name: str) -> AssetView | None:
+    return next((asset for asset in assets if asset.name == name), None)
+
+
+def _asset_detail(change: _AssetChange, action: str) -> dict[str, object]:
+    detail: dict[str, object] = {"action": action}
+    if change.local is not None:
+        detail.update(sha256=change.local.sha256, size=change.local.size)
+    return detail

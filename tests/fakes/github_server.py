@@ -1,0 +1,598 @@
+"""A GitHub-compatible release API on 127.0.0.1, for the real PyGithub client.
+
+It implements the endpoint subset a release tool needs, with the behaviours that bite:
+
+* ``GET /releases/tags/{tag}`` answers 404 for a draft; only listing shows drafts;
+* a second release for a tag and a duplicate asset name answer 422 ``already_exists``;
+* uploads go to ``/api/uploads/...`` on the same host and port (``upload_url``), every
+  absolute URL is under ``/api/``, lists are paginated (``per_page``, ``page``, ``Link``);
+* assets carry ``digest: "sha256:<hex>"`` computed from the bytes received;
+* immutable releases: once published, assets cannot be added or removed, the release
+  cannot return to draft, and (optionally) the pre-release flag cannot be flipped.
+
+State lives in the server object, so a restarted client (a new process) sees it. Every
+request is logged and write requests (POST, PATCH, DELETE, uploads) are counted. Faults
+are injected with :meth:`FakeGitHub.inject`: canned error answers, a 502 that leaves a
+``starter`` asset, dropped connections, and SIGKILL of a client process at a chosen request
+(before processing, after processing, or halfway through an upload body).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+FaultAction = Literal[
+    "respond",  # answer with the fault's status/body/headers instead of processing
+    "starter_then_502",  # read the upload, leave a ``starter`` asset, answer 502
+    "drop_before",  # close the socket after the headers, before processing
+    "drop_after",  # process the request, then close the socket without answering
+    "drop_mid_body",  # read half the body (an upload leaves a starter), close the socket
+    "kill_before",  # SIGKILL the client before processing
+    "kill_after",  # process the request, SIGKILL the client, never answer
+    "kill_mid_body",  # read half the body (an upload leaves a starter), SIGKILL the client
+]
+
+SECONDARY_RATE_LIMIT = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+)
+
+
+@dataclass
+class Fault:
+    """Fire ``action`` on the ``nth`` matching request, ``times`` times in a row."""
+
+    action: FaultAction
+    #: "GET", "POST", "PATCH", "DELETE", "UPLOAD", or "WRITE" for any non-GET request.
+    kind: str = "WRITE"
+    nth: int = 1
+    times: int = 1
+    path_contains: str = ""
+    status: int = 500
+    body: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    seen: int = 0
+    fired: int = 0
+
+    def matches(self, kind: str, path: str) -> bool:
+        kind_ok = self.kind == kind or (self.kind == "WRITE" and kind != "GET")
+        return kind_ok and self.path_contains in path
+
+    def should_fire(self) -> bool:
+        self.seen += 1
+        if self.seen >= self.nth and self.fired < self.times:
+            self.fired += 1
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the server saw it; ``outcome`` is a status or what the fault did."""
+
+    kind: str
+    path: str
+    outcome: str
+    json: Any = None
+    query: str = ""
+
+
+class FakeGitHub:
+    """The server and its state; use as a context manager (binds port 0 on 127.0.0.1)."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        repo: str = "acme/widgets",
+        immutable_releases: bool = True,
+        allow_prerelease_flip: bool = True,
+    ) -> None:
+        self.token = token
+        self.repo = repo
+        self.immutable_releases = immutable_releases
+        self.allow_prerelease_flip = allow_prerelease_flip
+        self.releases: dict[int, dict[str, Any]] = {}
+        self.assets: dict[int, dict[str, Any]] = {}
+        self.latest_id: int | None = None
+        self.requests: list[Request] = []
+        self.faults: list[Fault] = []
+        self._next_id = 1
+        self._lock = threading.RLock()
+        self._client_pid: int | None = None
+        self._client_known = threading.Event()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    # -- lifecycle and addresses -----------------------------------------------------------
+
+    def __enter__(self) -> FakeGitHub:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    @property
+    def origin(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.origin}/api/v3"
+
+    @property
+    def repo_url(self) -> str:
+        return f"{self.base_url}/repos/{self.repo}"
+
+    # -- test controls ---------------------------------------------------------------------
+
+    def inject(self, fault: Fault) -> Fault:
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def set_client_pid(self, pid: int) -> None:
+        """Name the process a ``kill_*`` fault kills (set right after spawning it)."""
+        self._client_pid = pid
+        self._client_known.set()
+
+    @property
+    def writes(self) -> int:
+        return sum(1 for request in self.requests if request.kind != "GET")
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """The visible state without ids and times: equal for equivalent histories."""
+        with self._lock:
+            return sorted(
+                (
+                    {
+                        "tag": release["tag_name"],
+                        "name": release["name"],
+                        "body": release["body"],
+                        "draft": release["draft"],
+                        "prerelease": release["prerelease"],
+                        "latest": release["id"] == self.latest_id,
+                        "assets": sorted(
+                            (asset["name"], asset["state"], asset["digest"], asset["size"])
+                            for asset in self._assets_of(release["id"])
+                        ),
+                    }
+                    for release in self.releases.values()
+                ),
+                key=lambda release: (release["tag"], release["draft"]),
+            )
+
+    def add_release(self, tag: str, *, draft: bool = False, prerelease: bool = False) -> int:
+        """Seed a release directly (other history in the repository)."""
+        with self._lock:
+            release = self._new_release(
+                {"tag_name": tag, "name": tag, "body": "", "draft": draft, "prerelease": prerelease}
+            )
+            return release["id"]
+
+    def add_asset(self, release_id: int, name: str, data: bytes, *, state: str = "uploaded") -> int:
+        """Seed an asset directly (e.g. one left by another tool or an unfinished upload)."""
+        with self._lock:
+            return self._new_asset(release_id, name, data, state)["id"]
+
+    # -- state helpers (called with the lock held) -----------------------------------------
+
+    def _take_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _now(self) -> str:
+        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _new_release(self, payload: dict[str, Any]) -> dict[str, Any]:
+        release_id = self._take_id()
+        tag = payload["tag_name"]
+        draft = bool(payload.get("draft", False))
+        release = {
+            "id": release_id,
+            "tag_name": tag,
+            "target_commitish": payload.get("target_commitish", "main"),
+            "name": payload.get("name") or tag,
+            "body": payload.get("body") or "",
+            "draft": draft,
+            "prerelease": bool(payload.get("prerelease", False)),
+            "immutable": self.immutable_releases and not draft,
+            "created_at": self._now(),
+            "published_at": None if draft else self._now(),
+        }
+        self.releases[release_id] = release
+        self._apply_make_latest(release, payload.get("make_latest", "true"))
+        return release
+
+    def _new_asset(self, release_id: int, name: str, data: bytes, state: str) -> dict[str, Any]:
+        asset_id = self._take_id()
+        finished = state == "uploaded"
+        asset = {
+            "id": asset_id,
+            "release_id": release_id,
+            "name": name,
+            "label": "",
+            "state": state,
+            "content_type": "application/octet-stream",
+            "size": len(data) if finished else 0,
+            "digest": f"sha256:{hashlib.sha256(data).hexdigest()}" if finished else None,
+            "download_count": 0,
+            "created_at": self._now(),
+            "updated_at": self._now(),
+        }
+        self.assets[asset_id] = asset
+        return asset
+
+    def _assets_of(self, release_id: int) -> list[dict[str, Any]]:
+        return [asset for asset in self.assets.values() if asset["release_id"] == release_id]
+
+    def _apply_make_latest(self, release: dict[str, Any], make_latest: str) -> None:
+        full = not release["draft"] and not release["prerelease"]
+        if make_latest == "true" and full:
+            self.latest_id = release["id"]
+        elif make_latest == "legacy" and full:
+            newest = max(
+                (r for r in self.releases.values() if not r["draft"] and not r["prerelease"]),
+                key=lambda r: r["id"],
+            )
+            self.latest_id = newest["id"]
+        if self.latest_id == release["id"] and not full:
+            self.latest_id = None
+
+    def release_json(self, release: dict[str, Any]) -> dict[str, Any]:
+        base = f"{self.repo_url}/releases/{release['id']}"
+        tag = quote(release["tag_name"], safe="")
+        return {
+            **{key: value for key, value in release.items()},
+            "url": base,
+            "assets_url": f"{base}/assets",
+            "upload_url": (
+                f"{self.origin}/api/uploads/repos/{self.repo}/releases/{release['id']}"
+                "/assets{?name,label}"
+            ),
+            "html_url": f"{self.origin}/{self.repo}/releases/tag/{tag}",
+            "tarball_url": f"{self.repo_url}/tarball/{tag}",
+            "zipball_url": f"{self.repo_url}/zipball/{tag}",
+            "author": {"login": "release-bot", "id": 1, "type": "User"},
+            "assets": [self.asset_json(asset) for asset in self._assets_of(release["id"])],
+        }
+
+    def asset_json(self, asset: dict[str, Any]) -> dict[str, Any]:
+        release = self.releases[asset["release_id"]]
+        return {
+            **{key: value for key, value in asset.items() if key != "release_id"},
+            "url": f"{self.repo_url}/releases/assets/{asset['id']}",
+            "browser_download_url": (
+                f"{self.origin}/api/downloads/{self.repo}/releases/download/"
+                f"{quote(release['tag_name'], safe='')}/{asset['name']}"
+            ),
+            "uploader": {"login": "release-bot", "id": 1, "type": "User"},
+        }
+
+    def _kill_client(self) -> None:
+        if not self._client_known.wait(timeout=30):
+            raise RuntimeError("a kill fault fired but no client pid was given")
+        assert self._client_pid is not None
+        os.kill(self._client_pid, signal.SIGKILL)
+
+
+class _ReplyError(Exception):
+    """Raised by route handlers to answer with an error status."""
+
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def _not_found() -> _ReplyError:
+    return _ReplyError(
+        404, {"message": "Not Found", "documentation_url": "https://docs.github.com"}
+    )
+
+
+def _already_exists(resource: str, field_name: str) -> _ReplyError:
+    return _ReplyError(
+        422,
+        {
+            "message": "Validation Failed",
+            "errors": [{"resource": resource, "code": "already_exists", "field": field_name}],
+        },
+    )
+
+
+def _immutable(what: str) -> _ReplyError:
+    return _ReplyError(422, {"message": f"Cannot {what}: the release is immutable."})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    #: Headers and body go out in two writes; with Nagle on, the second waits for a
+    #: delayed ACK (40 ms a request).
+    disable_nagle_algorithm = True
+    server: ThreadingHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default stderr access log."""
+
+    @property
+    def fake(self) -> FakeGitHub:
+        return self.server.fake  # type: ignore[attr-defined]
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    # -- request plumbing ------------------------------------------------------------------
+
+    def _serve(self, method: str) -> None:
+        fake = self.fake
+        parts = urlsplit(self.path)
+        path, query = unquote(parts.path), parse_qs(parts.query)
+        self._query = parts.query
+        kind = "UPLOAD" if path.startswith("/api/uploads/") else method
+        length = int(self.headers.get("Content-Length") or 0)
+        with fake._lock:
+            fault = next(
+                (f for f in fake.faults if f.matches(kind, path) and f.should_fire()), None
+            )
+            try:
+                if fault is not None and fault.action in ("drop_before", "kill_before"):
+                    self._abort(fault, kind, path, None)
+                    return
+                if fault is not None and fault.action in ("drop_mid_body", "kill_mid_body"):
+                    self.rfile.read(length // 2)
+                    if kind == "UPLOAD":
+                        self._leave_starter(path, query)
+                    self._abort(fault, kind, path, None)
+                    return
+                body = self.rfile.read(length) if length else b""
+                payload = _json_or_none(body) if kind != "UPLOAD" else None
+                if not self._authorised():
+                    self._answer(kind, path, payload, 401, {"message": "Bad credentials"})
+                    return
+                if fault is not None and fault.action == "respond":
+                    self._answer(kind, path, payload, fault.status, fault.body, fault.headers)
+                    return
+                if fault is not None and fault.action == "starter_then_502":
+                    self._leave_starter(path, query)
+                    self._answer(kind, path, payload, 502, {"message": "Bad Gateway"})
+                    return
+                try:
+                    status, answer, headers = self._route(method, kind, path, query, body)
+                except _ReplyError as reply:
+                    status, answer, headers = reply.status, reply.body, reply.headers
+                if fault is not None:  # drop_after / kill_after: processed, never answered
+                    self._abort(fault, kind, path, payload)
+                    return
+                self._answer(kind, path, payload, status, answer, headers)
+            except (BrokenPipeError, ConnectionResetError):
+                fake.requests.append(Request(kind, path, "client went away", query=self._query))
+                self.close_connection = True
+
+    def _authorised(self) -> bool:
+        scheme, _, credential = (self.headers.get("Authorization") or "").partition(" ")
+        return scheme.lower() in ("token", "bearer") and credential == self.fake.token
+
+    def _answer(
+        self,
+        kind: str,
+        path: str,
+        payload: Any,
+        status: int,
+        answer: Any,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.fake.requests.append(Request(kind, path, str(status), payload, self._query))
+        data = b"" if answer is None else json.dumps(answer).encode()
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if data:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _abort(self, fault: Fault, kind: str, path: str, payload: Any) -> None:
+        if fault.action.startswith("kill"):
+            self.fake._kill_client()
+        self.fake.requests.append(Request(kind, path, fault.action, payload, self._query))
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _leave_starter(self, path: str, query: dict[str, list[str]]) -> None:
+        match = re.fullmatch(r"/api/uploads/repos/[^/]+/[^/]+/releases/(\d+)/assets", path)
+        release_id = int(match.group(1)) if match else -1
+        name = query.get("name", [""])[0]
+        existing = {asset["name"] for asset in self.fake._assets_of(release_id)}
+        if release_id in self.fake.releases and name and name not in existing:
+            self.fake._new_asset(release_id, name, b"", "starter")
+
+    # -- routes ----------------------------------------------------------------------------
+
+    def _route(
+        self, method: str, kind: str, path: str, query: dict[str, list[str]], body: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        fake = self.fake
+        if kind == "UPLOAD":
+            upload = re.fullmatch(rf"/api/uploads/repos/{fake.repo}/releases/(\d+)/assets", path)
+            if method != "POST" or upload is None:
+                raise _not_found()
+            return self._upload(self._release(upload[1]), query, body)
+        prefix = f"/api/v3/repos/{fake.repo}"
+        if not path.startswith(prefix):
+            raise _not_found()
+        rest, payload = path[len(prefix) :], _json_or_none(body) or {}
+        if (method, rest) == ("GET", ""):
+            return 200, self._repo_json(), {}
+        if (method, rest) == ("GET", "/releases"):
+            newest_first = sorted(fake.releases.values(), key=lambda r: r["id"], reverse=True)
+            return self._paginate([fake.release_json(r) for r in newest_first], path, query)
+        if (method, rest) == ("POST", "/releases"):
+            return self._create_release(payload)
+        if (method, rest) == ("GET", "/releases/latest"):
+            if fake.latest_id is None:
+                raise _not_found()
+            return 200, fake.release_json(fake.releases[fake.latest_id]), {}
+        if method == "GET" and (match := re.fullmatch(r"/releases/tags/(.+)", rest)):
+            return self._release_by_tag(match[1])
+        if match := re.fullmatch(r"/releases/assets/(\d+)", rest):
+            return self._asset(method, match[1])
+        if method == "GET" and (match := re.fullmatch(r"/releases/(\d+)/assets", rest)):
+            release = self._release(match[1])
+            assets = [fake.asset_json(asset) for asset in fake._assets_of(release["id"])]
+            return self._paginate(assets, path, query)
+        if match := re.fullmatch(r"/releases/(\d+)", rest):
+            release = self._release(match[1])
+            if method == "GET":
+                return 200, fake.release_json(release), {}
+            if method == "PATCH":
+                return self._update_release(release, payload)
+            if method == "DELETE":
+                return self._delete_release(release)
+        raise _not_found()
+
+    def _release(self, release_id: str) -> dict[str, Any]:
+        release = self.fake.releases.get(int(release_id))
+        if release is None:
+            raise _not_found()
+        return release
+
+    def _release_by_tag(self, tag: str) -> tuple[int, Any, dict[str, str]]:
+        for release in self.fake.releases.values():
+            if release["tag_name"] == tag and not release["draft"]:
+                return 200, self.fake.release_json(release), {}
+        raise _not_found()  # drafts are invisible here, as on GitHub
+
+    def _asset(self, method: str, asset_id: str) -> tuple[int, Any, dict[str, str]]:
+        fake = self.fake
+        asset = fake.assets.get(int(asset_id))
+        if asset is None or method not in ("GET", "DELETE"):
+            raise _not_found()
+        if method == "GET":
+            return 200, fake.asset_json(asset), {}
+        if fake.releases[asset["release_id"]]["immutable"]:
+            raise _immutable("delete an asset")
+        del fake.assets[asset["id"]]
+        return 204, None, {}
+
+    def _delete_release(self, release: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        fake = self.fake
+        for asset in fake._assets_of(release["id"]):
+            del fake.assets[asset["id"]]
+        del fake.releases[release["id"]]
+        if fake.latest_id == release["id"]:
+            fake.latest_id = None
+        return 204, None, {}
+
+    def _repo_json(self) -> dict[str, Any]:
+        owner, name = self.fake.repo.split("/")
+        return {
+            "id": 1,
+            "name": name,
+            "full_name": self.fake.repo,
+            "owner": {"login": owner, "id": 2, "type": "Organization"},
+            "url": self.fake.repo_url,
+            "html_url": f"{self.fake.origin}/{self.fake.repo}",
+            "private": False,
+        }
+
+    def _paginate(
+        self, items: list[Any], path: str, query: dict[str, list[str]]
+    ) -> tuple[int, Any, dict[str, str]]:
+        per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+        page = int(query.get("page", ["1"])[0])
+        last = max(1, -(-len(items) // per_page))
+        headers = {}
+        if page < last:
+            link = f"{self.fake.origin}{path}?per_page={per_page}&page="
+            headers["Link"] = f'<{link}{page + 1}>; rel="next", <{link}{last}>; rel="last"'
+        return 200, items[(page - 1) * per_page : page * per_page], headers
+
+    def _create_release(self, payload: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        fake = self.fake
+        tag = payload.get("tag_name")
+        if not isinstance(tag, str) or not tag:
+            raise _ReplyError(
+                422, {"message": "Validation Failed", "errors": [{"field": "tag_name"}]}
+            )
+        if any(release["tag_name"] == tag for release in fake.releases.values()):
+            raise _already_exists("Release", "tag_name")
+        return 201, fake.release_json(fake._new_release(payload)), {}
+
+    def _update_release(
+        self, release: dict[str, Any], payload: dict[str, Any]
+    ) -> tuple[int, Any, dict[str, str]]:
+        fake = self.fake
+        draft = payload.get("draft", release["draft"])
+        prerelease = payload.get("prerelease", release["prerelease"])
+        if release["immutable"]:
+            if draft:
+                raise _immutable("turn a published release back into a draft")
+            if payload.get("tag_name", release["tag_name"]) != release["tag_name"]:
+                raise _immutable("change the tag")
+            if prerelease != release["prerelease"] and not fake.allow_prerelease_flip:
+                raise _immutable("change the pre-release flag")
+        publishing = release["draft"] and not draft
+        release.update(
+            name=payload.get("name", release["name"]),
+            body=payload.get("body", release["body"]),
+            draft=draft,
+            prerelease=prerelease,
+        )
+        if publishing:
+            release["published_at"] = fake._now()
+            release["immutable"] = fake.immutable_releases
+        fake._apply_make_latest(release, payload.get("make_latest", "true"))
+        return 200, fake.release_json(release), {}
+
+    def _upload(
+        self, release: dict[str, Any], query: dict[str, list[str]], body: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        fake = self.fake
+        if release["immutable"]:
+            raise _immutable("upload an asset")
+        name = query.get("name", [""])[0]
+        if not name:
+            raise _ReplyError(422, {"message": "Validation Failed", "errors": [{"field": "name"}]})
+        if any(asset["name"] == name for asset in fake._assets_of(release["id"])):
+            raise _already_exists("ReleaseAsset", "name")
+        asset = fake._new_asset(release["id"], name, body, "uploaded")
+        asset["content_type"] = self.headers.get("Content-Type", "application/octet-stream")
+        return 201, fake.asset_json(asset), {}
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
