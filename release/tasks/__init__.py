@@ -5,11 +5,15 @@ from __future__ import annotations
 from invoke import Collection, Program
 
 from release import __version__
-from release.tasks import bench, kes
+from release.tasks import bench, kes, nodes, notes, regression, sandbox
 
 namespace = Collection()
 namespace.add_collection(Collection.from_module(kes), name="kes")
+namespace.add_collection(Collection.from_module(notes), name="notes")
+namespace.add_collection(Collection.from_module(nodes), name="nodes")
+namespace.add_collection(Collection.from_module(regression), name="regression")
 namespace.add_task(bench.bench)
+namespace.add_task(sandbox.sandbox)
 
 
 def main() -> None:

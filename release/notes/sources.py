@@ -1,0 +1,337 @@
+"""Note inputs read from a repository: its config, its tags, its manifests at each tag, the
+regression report. The ``notes.*`` tasks use this to render a document on its own; the
+pipeline fills the same dataclasses from what it has already computed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import git
+
+from release.distribution._git import component_version_at, open_repository, tag_names
+from release.distribution._settings import Component, ReleaseConfig
+from release.distribution.build import archive_name
+from release.distribution.signing import MINISIGN_PUBLIC_KEY_FILE, read_minisign_public_key
+from release.distribution.versions import (
+    DistributionVersion,
+    distribution_versions,
+    parse_distribution_version,
+)
+from release.nodes.profiles import signer_profile_for_version
+from release.notes.blog import (
+    BlogPostInput,
+    BlogUpdate,
+    promoted_networks,
+    signer_instructions,
+)
+from release.notes.errors import NotesError, RegressionReportError
+from release.notes.inputs import Archive, ComponentVersion, Verification, install_command
+from release.notes.networks import ReleaseStage, load_networks
+from release.notes.regression import RegressionReport
+from release.notes.release_body import ReleaseBodyInput
+from release.notes.spo import ComponentUpgrade, RollbackInput, UpgradeInput
+
+#: Builtin builder names marking the signer and the aggregator among the components.
+SIGNER_BUILDER = "signer"
+AGGREGATOR_BUILDER = "aggregator"
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A released distribution: its tag and every component's version in it."""
+
+    tag: str
+    versions: dict[str, str]
+
+
+class RepositoryFacts:
+    """What the notes need to know about the target repository and its releases."""
+
+    def __init__(self, config: ReleaseConfig) -> None:
+        self.config = config
+        self.repo: git.Repo = open_repository(config.root)
+
+    def component(self, builder: str) -> Component:
+        for component in self.config.components:
+            if component.builder == builder:
+                return component
+        raise NotesError(
+            f"{self.config.source or 'release.toml'}: no component with builder = {builder!r}"
+            " (the notes need to know which component it is)"
+        )
+
+    def releases(self) -> list[DistributionVersion]:
+        """Release tags (pre-releases left out), oldest first."""
+        return [
+            version
+            for version in distribution_versions(tag_names(self.repo))
+            if not version.is_prerelease
+        ]
+
+    def latest_release(self) -> str:
+        releases = self.releases()
+        if not releases:
+            raise NotesError(f"{self.config.root}: no distribution release tag")
+        return str(releases[-1])
+
+    def release_before(self, tag: str) -> str:
+        """The newest release older than ``tag`` (the distribution a hotfix fixes)."""
+        version = parse_distribution_version(tag)
+        older = [release for release in self.releases() if release < version]
+        if not older:
+            raise NotesError(f"{self.config.root}: no release tag older than {tag}")
+        return str(older[-1])
+
+    def distribution(self, tag: str) -> Distribution:
+        versions = {}
+        for component in self.config.components:
+            version = component_version_at(self.repo, tag, component)
+            if version is not None:
+                versions[component.name] = str(version)
+        return Distribution(tag, versions)
+
+    def change_subjects(self, base: str, tag: str) -> tuple[str, ...]:
+        """Subjects of the commits between ``base`` and ``tag`` that changed component sources
+        (not only manifests, lock files or the changelog): what the hotfix changes."""
+        bookkeeping = {component.manifest.as_posix() for component in self.config.components}
+        subjects = []
+        for commit in self.repo.iter_commits(f"{base}..{tag}", no_merges=True, reverse=True):
+            touched = {str(PurePosixPath(path)) for path in commit.stats.files}
+            sources = {
+                path
+                for path in touched - bookkeeping
+                if PurePosixPath(path).name != "Cargo.lock"
+                and any(
+                    path.startswith(prefix)
+                    for component in self.config.components
+                    for prefix in component.paths
+                )
+            }
+            if sources:
+                subjects.append(str(commit.summary))
+        return tuple(subjects)
+
+
+def archives(config: ReleaseConfig, version: DistributionVersion) -> tuple[Archive, ...]:
+    """The platform archives of ``version``: every target some shipped component builds for."""
+    built = {
+        target
+        for component in config.components
+        if component.ships_executable
+        for target in config.component_targets(component)
+    }
+    return tuple(
+        Archive(target, archive_name(config.asset_prefix, version, target))
+        for target in config.targets
+        if target in built
+    )
+
+
+def verification(config: ReleaseConfig, public_key: Path) -> Verification:
+    """How users check the release: the published key file's name and the key id it shows."""
+    return Verification(
+        minisign_public_key=MINISIGN_PUBLIC_KEY_FILE,
+        minisign_key_id=read_minisign_public_key(public_key).key_id_hex,
+        gpg_key=config.signing.gpg_key,
+    )
+
+
+def _profile(report: RegressionReport, role: str, version: str) -> str:
+    """The report's profile name for a component version: a signer version maps to the
+    behaviour it has; an aggregator version is its own profile name."""
+    profile = signer_profile_for_version(version) if role == "signer" else version
+    known = {cell[role] for cell in report.cells}
+    if profile not in known:
+        raise RegressionReportError(
+            f"{report.source}: no {role} profile for version {version}"
+            f" (profiles in the report: {', '.join(sorted(known))})"
+        )
+    return profile
+
+
+def last_good_distribution(
+    facts: RepositoryFacts, report: RegressionReport, broken: Distribution
+) -> Distribution:
+    """The newest release before ``broken`` whose signer passes the regression suite against
+    the aggregator that ``broken`` deployed."""
+    signer = facts.component(SIGNER_BUILDER).name
+    aggregator = _profile(
+        report, "aggregator", broken.versions[facts.component(AGGREGATOR_BUILDER).name]
+    )
+    for version in reversed(facts.releases()):
+        if version >= parse_distribution_version(broken.tag):
+            continue
+        candidate = facts.distribution(str(version))
+        profile = signer_profile_for_version(candidate.versions.get(signer, "0.0.0"))
+        if profile is not None and report.outcome(profile, aggregator).passed:
+            return candidate
+    raise NotesError(
+        f"no release before {broken.tag} has a signer that passes the regression suite"
+        f" against aggregator {aggregator}"
+    )
+
+
+def rollback_input(
+    facts: RepositoryFacts,
+    report: RegressionReport,
+    *,
+    broken_tag: str,
+    rollback_tag: str | None = None,
+) -> RollbackInput:
+    config = facts.config
+    signer = facts.component(SIGNER_BUILDER).name
+    aggregator = facts.component(AGGREGATOR_BUILDER).name
+    broken = facts.distribution(broken_tag)
+    target = (
+        facts.distribution(rollback_tag)
+        if rollback_tag
+        else last_good_distribution(facts, report, broken)
+    )
+    deployed = _profile(report, "aggregator", broken.versions[aggregator])
+    rollback_profile = _profile(report, "signer", target.versions[signer])
+    return RollbackInput(
+        name=config.name,
+        signer_component=signer,
+        broken_tag=broken.tag,
+        broken_signer_version=broken.versions[signer],
+        rollback_tag=target.tag,
+        rollback_signer_version=target.versions[signer],
+        install_command=config.install_command,
+        aggregator_version=broken.versions[aggregator],
+        affected=report.outcome(
+            _profile(report, "signer", broken.versions[signer]), deployed
+        ).windows,
+        rollback_outcome=report.outcome(rollback_profile, deployed),
+        networks=load_networks(config.root / config.networks_file),
+    )
+
+
+def upgrade_input(
+    facts: RepositoryFacts,
+    report: RegressionReport,
+    *,
+    tag: str,
+    public_key: Path,
+    base_tag: str | None = None,
+    changes: tuple[str, ...] = (),
+    candidate: tuple[str, str] = ("fixed", "fixed"),
+) -> UpgradeInput:
+    config = facts.config
+    base = facts.distribution(base_tag or facts.release_before(tag))
+    release = facts.distribution(tag)
+    signer = base.versions[facts.component(SIGNER_BUILDER).name]
+    aggregator = base.versions[facts.component(AGGREGATOR_BUILDER).name]
+    affected_pair = (_profile(report, "signer", signer), _profile(report, "aggregator", aggregator))
+    version = parse_distribution_version(tag)
+    return UpgradeInput(
+        name=config.name,
+        tag=tag,
+        base_tag=base.tag,
+        components=tuple(
+            ComponentUpgrade(
+                component.name,
+                base.versions[component.name],
+                release.versions[component.name],
+                shipped=component.ships_executable,
+            )
+            for component in config.components
+            if base.versions.get(component.name) != release.versions.get(component.name)
+        ),
+        changes=changes or facts.change_subjects(base.tag, tag),
+        affected_signer=signer,
+        affected_aggregator=aggregator,
+        affected=report.outcome(*affected_pair).windows,
+        install_command=config.install_command,
+        archives=archives(config, version),
+        verification=verification(config, public_key),
+        networks=load_networks(config.root / config.networks_file),
+        regression=report.summary(candidate, incident=affected_pair),
+    )
+
+
+def blog_update_input(
+    facts: RepositoryFacts,
+    *,
+    tag: str,
+    date: datetime.date,
+    base_tag: str | None = None,
+    fixes: tuple[str, ...] = (),
+) -> BlogUpdate:
+    config = facts.config
+    base = base_tag or facts.release_before(tag)
+    signer = facts.component(SIGNER_BUILDER).name
+    return BlogUpdate(
+        date=date,
+        tag=tag,
+        release_url=config.release_url.replace("{tag}", tag),
+        previous_tag=base,
+        previous_release_url=config.release_url.replace("{tag}", base),
+        previous_signer_version=facts.distribution(base).versions[signer],
+        signer_version=facts.distribution(tag).versions[signer],
+        fixes=fixes or facts.change_subjects(base, tag),
+    )
+
+
+def new_post_input(
+    facts: RepositoryFacts, *, tag: str, changes: tuple[str, ...] = ()
+) -> BlogPostInput:
+    """A first post for a distribution that has none (a hotfix of a silent distribution)."""
+    config = facts.config
+    signer = facts.component(SIGNER_BUILDER).name
+    networks = load_networks(config.root / config.networks_file)
+    return BlogPostInput(
+        distribution=f"{parse_distribution_version(tag).yyww:04d}",
+        tag=tag,
+        team=f"{config.name} Team",
+        release_url=config.release_url.replace("{tag}", tag),
+        changes=changes or facts.change_subjects(facts.release_before(tag), tag),
+        aggregator_networks=promoted_networks(networks),
+        signers=signer_instructions(networks, facts.distribution(tag).versions[signer]),
+        install_command=install_command(config.install_command, signer, tag),
+    )
+
+
+def release_body_input(
+    facts: RepositoryFacts,
+    *,
+    tag: str,
+    stage: ReleaseStage,
+    public_key: Path,
+    report: RegressionReport | None = None,
+    base_tag: str | None = None,
+    candidate: tuple[str, str] = ("fixed", "fixed"),
+) -> ReleaseBodyInput:
+    """The release body's facts for ``tag``; components changed since ``base_tag`` (default:
+    the release before it) are marked, and the report's incident pair is the base's."""
+    config = facts.config
+    release = facts.distribution(tag)
+    base = facts.distribution(base_tag or facts.release_before(tag))
+    incident = None
+    if report is not None:
+        incident = (
+            _profile(report, "signer", base.versions[facts.component(SIGNER_BUILDER).name]),
+            _profile(report, "aggregator", base.versions[facts.component(AGGREGATOR_BUILDER).name]),
+        )
+    return ReleaseBodyInput(
+        name=config.name,
+        tag=tag,
+        stage=stage,
+        components=tuple(
+            ComponentVersion(
+                component.name,
+                release.versions[component.name],
+                changed=base.versions.get(component.name) != release.versions[component.name],
+                shipped=component.ships_executable,
+            )
+            for component in config.components
+            if component.name in release.versions
+        ),
+        networks=load_networks(config.root / config.networks_file),
+        archives=archives(config, parse_distribution_version(tag)),
+        install_command=config.install_command,
+        verification=verification(config, public_key),
+        regression=None if report is None else report.summary(candidate, incident=incident),
+    )

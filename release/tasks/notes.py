@@ -1,0 +1,214 @@
+"""``inv notes.*``: render one document on its own (SPO rollback and upgrade notes, the dev
+blog post) from the repository, its config and the regression report."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+
+from invoke import Context, task
+
+from release._fs import atomic_write
+from release.distribution._settings import ReleaseConfig, load_config
+from release.distribution.versions import parse_distribution_version
+from release.errors import ReleaseToolError
+from release.notes import (
+    blog_post_path,
+    find_blog_post,
+    load_report,
+    new_blog_post,
+    render_rollback,
+    render_upgrade,
+    update_blog_post,
+)
+from release.notes.regression import RegressionReport
+from release.notes.sources import (
+    RepositoryFacts,
+    blog_update_input,
+    new_post_input,
+    rollback_input,
+    upgrade_input,
+)
+from release.sandbox import SandboxState, sandbox_status
+from release.tasks._cli import console, emit_json, reports_errors
+
+_COMMON_HELP = {
+    "config": "release.toml to use (default: ./release.toml, else the sandbox's)",
+    "out": "write the document to this file instead of printing it",
+    "dry_run": "render, but write nothing (with --out: say where it would go)",
+    "json": "print a JSON object: document, path, text",
+}
+
+
+def _config(path: str) -> ReleaseConfig:
+    if path:
+        return load_config(Path(path))
+    if Path("release.toml").exists():
+        return load_config()
+    status = sandbox_status(Path.cwd())
+    if status.state is SandboxState.INTACT:
+        return load_config(status.config)
+    raise ReleaseToolError(
+        "no release.toml in the current directory: pass --config FILE (or run `inv sandbox`)"
+    )
+
+
+def _report(directory: str) -> RegressionReport:
+    if not directory:
+        raise ReleaseToolError(
+            "--report DIR is required: the notes state what the regression report found"
+            " (write one with `inv regression --report DIR`)"
+        )
+    return load_report(Path(directory))
+
+
+def _deliver(document: str, text: str, out: str, *, dry_run: bool, json: bool) -> None:
+    """Print the document, or write it to ``out``; report where with --json."""
+    if out and not dry_run:
+        atomic_write(Path(out), text)
+    if json:
+        emit_json({"document": document, "path": out or None, "dry_run": dry_run, "text": text})
+    elif out:
+        console.print(f"{document}: {'would write' if dry_run else 'wrote'} {out}", soft_wrap=True)
+    else:
+        sys.stdout.write(text)
+
+
+@task(
+    help={
+        "report": "regression report directory (holding report.json)",
+        "broken": "distribution whose signer fails (default: the latest release)",
+        "to": "distribution to roll back to (default: the newest older release whose"
+        " signer passes the suite)",
+        **_COMMON_HELP,
+    }
+)
+@reports_errors
+def rollback(
+    c: Context,
+    report: str = "",
+    broken: str = "",
+    to: str = "",
+    config: str = "",
+    out: str = "",
+    dry_run: bool = False,
+    json: bool = False,
+) -> None:
+    """Render rollback.md: the version SPOs return to until the fix ships, and how."""
+    facts = RepositoryFacts(_config(config))
+    data = rollback_input(
+        facts,
+        _report(report),
+        broken_tag=broken or facts.latest_release(),
+        rollback_tag=to or None,
+    )
+    _deliver(
+        "rollback.md",
+        render_rollback(data, repo_root=facts.config.root),
+        out,
+        dry_run=dry_run,
+        json=json,
+    )
+
+
+@task(
+    iterable=["change"],
+    help={
+        "tag": "the hotfix distribution (default: the latest release)",
+        "report": "regression report directory (holding report.json)",
+        "base": "the distribution it fixes (default: the release before --tag)",
+        "public_key": "minisign public key (default: the configured secret key's .pub)",
+        "change": "what the hotfix changes, one sentence (repeatable; default: the"
+        " subjects of the commits that changed component sources)",
+        **_COMMON_HELP,
+    },
+)
+@reports_errors
+def upgrade(
+    c: Context,
+    report: str = "",
+    tag: str = "",
+    base: str = "",
+    public_key: str = "",
+    change: list[str] | None = None,
+    config: str = "",
+    out: str = "",
+    dry_run: bool = False,
+    json: bool = False,
+) -> None:
+    """Render upgrade.md: what the hotfix changes, who was hit, how to upgrade and check."""
+    release_config = _config(config)
+    facts = RepositoryFacts(release_config)
+    data = upgrade_input(
+        facts,
+        _report(report),
+        tag=tag or facts.latest_release(),
+        base_tag=base or None,
+        public_key=Path(public_key)
+        if public_key
+        else release_config.signing.minisign_key.with_suffix(".pub"),
+        changes=tuple(change or ()),
+    )
+    _deliver(
+        "upgrade.md",
+        render_upgrade(data, repo_root=release_config.root),
+        out,
+        dry_run=dry_run,
+        json=json,
+    )
+
+
+@task(
+    iterable=["fix"],
+    help={
+        "tag": "the distribution to announce (default: the latest release)",
+        "base": "for a hotfix, the distribution it fixes (default: the release before --tag)",
+        "date": "date of the update or post, YYYY-MM-DD (default: today, UTC)",
+        "fix": "what the hotfix fixes, one sentence (repeatable; default: the commit"
+        " subjects that changed component sources)",
+        **_COMMON_HELP,
+    },
+)
+@reports_errors
+def blog(
+    c: Context,
+    tag: str = "",
+    base: str = "",
+    date: str = "",
+    fix: list[str] | None = None,
+    config: str = "",
+    out: str = "",
+    dry_run: bool = False,
+    json: bool = False,
+) -> None:
+    """Render the distribution's dev blog post: updated for a hotfix, or written anew."""
+    release_config = _config(config)
+    facts = RepositoryFacts(release_config)
+    tag = tag or facts.latest_release()
+    day = _date(date)
+    distribution = f"{parse_distribution_version(tag).yyww:04d}"
+    blog_dir = release_config.root / release_config.blog_dir
+    post = find_blog_post(blog_dir, distribution)
+    fixes = tuple(fix or ())
+    if post is not None:
+        update = blog_update_input(facts, tag=tag, date=day, base_tag=base or None, fixes=fixes)
+        text = update_blog_post(
+            post.read_text(encoding="utf-8"), update, repo_root=release_config.root
+        )
+        document = str(post.relative_to(release_config.root))
+    else:
+        text = new_blog_post(
+            new_post_input(facts, tag=tag, changes=fixes), repo_root=release_config.root
+        )
+        document = str(blog_post_path(release_config.blog_dir, day, distribution))
+    _deliver(document, text, out, dry_run=dry_run, json=json)
+
+
+def _date(text: str) -> datetime.date:
+    if not text:
+        return datetime.datetime.now(datetime.UTC).date()
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ReleaseToolError(f"--date {text!r} is not a date such as 2025-11-07") from None

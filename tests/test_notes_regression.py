@@ -1,0 +1,149 @@
+"""From the suite's report.json to the facts the notes state in hours into the epoch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from release.chain import get_network
+from release.notes import AffectedWindow, RegressionReportError, load_report, parse_report
+from release.regression import run_suite
+
+DATA = Path(__file__).parent / "data" / "notes"
+
+
+@pytest.fixture(scope="module")
+def report():
+    return load_report(DATA)
+
+
+def test_the_incident_pair_fails_on_mainnet_and_preprod_from_48_hours(report):
+    outcome = report.outcome("0.2.273", "0.7.90")
+    assert not outcome.passed
+    assert outcome.cases == 2 * 3 * (432000 + 432000 + 86400)
+    assert outcome.windows == (
+        AffectedWindow("mainnet", "restart", 48.0, 120.0, 120.0),
+        AffectedWindow("mainnet", "upgrade", 48.0, 120.0, 120.0),
+        AffectedWindow("preprod", "restart", 48.0, 120.0, 120.0),
+        AffectedWindow("preprod", "upgrade", 48.0, 120.0, 120.0),
+    )
+    assert all(window.until_epoch_end for window in outcome.windows)
+    assert not outcome.scenario_passed("restart")
+
+
+def test_the_rollback_and_the_fix_pass(report):
+    assert report.outcome("0.2.268", "0.7.90").passed
+    assert report.outcome("0.2.268", "0.7.90").scenario_passed("restart")
+    summary = report.summary(("fixed", "fixed"), incident=("0.2.273", "0.7.90"))
+    assert summary.candidate.passed
+    assert summary.networks == ("mainnet", "preprod", "preview")
+    assert summary.epochs == 3
+    assert summary.incident is not None and summary.incident.failures > 0
+
+
+def _report(cells, networks=None):
+    networks = {"preview": get_network("preview").as_json()} if networks is None else networks
+    epochs = {name: [0] for name in networks}
+    return {"parameters": {"epochs": epochs, "networks": networks}, "cells": cells}
+
+
+def _cell(windows, network="preview"):
+    return {
+        "network": network,
+        "signer": "s",
+        "aggregator": "a",
+        "scenario": "restart",
+        "cases": 10,
+        "failures": 1,
+        "failure_windows": windows,
+    }
+
+
+def test_a_window_across_an_epoch_boundary_counts_in_both_epochs():
+    # preview: 86400 one-second slots per epoch (24 h), epoch 0 starts at slot 0.
+    report = parse_report(_report([_cell([[82800, 90000]])]))
+    (window,) = report.outcome("s", "a").windows
+    assert (window.hours_from, window.hours_to, window.epoch_hours) == (0.0, 24.0, 24.0)
+
+
+def test_a_window_inside_an_epoch_keeps_its_hours():
+    report = parse_report(_report([_cell([[86400 + 7200, 86400 + 10799]])]))
+    (window,) = report.outcome("s", "a").windows
+    assert (window.hours_from, window.hours_to) == (2.0, 3.0)
+    assert not window.until_epoch_end
+
+
+def test_a_missing_pair_names_the_pairs_present(report):
+    with pytest.raises(
+        RegressionReportError, match=r"no cell for signer '0.2.999'.*0.2.268 x 0.7.90"
+    ):
+        report.outcome("0.2.999", "0.7.90")
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ([], "expected a JSON object"),
+        ({"cells": []}, "parameters: expected dict"),
+        (_report([_cell([[5, 1]])]), r"cells\[0\]\.failure_windows"),
+        (_report([_cell([[5, 6]], network="devnet")]), r"devnet' is not in parameters.networks"),
+        (_report([{**_cell([]), "cases": "ten"}]), r"cells\[0\]\.cases: expected int"),
+        (
+            _report([], networks={"x": {"name": "x"}}),
+            r"parameters.networks: network 'x' is missing",
+        ),
+        (
+            {"parameters": {"networks": {}, "epochs": {}}, "cells": []},
+            r"parameters.epochs: expected",
+        ),
+    ],
+)
+def test_malformed_reports_are_refused_with_the_place(document, message):
+    with pytest.raises(RegressionReportError, match=message):
+        parse_report(document, source="report.json")
+
+
+def test_an_unreadable_report_names_the_file(tmp_path):
+    with pytest.raises(RegressionReportError, match=r"report.json: cannot read"):
+        load_report(tmp_path)
+    (tmp_path / "report.json").write_text("{", encoding="utf-8")
+    with pytest.raises(RegressionReportError, match=r"report.json: not JSON"):
+        load_report(tmp_path)
+
+
+def test_custom_networks_are_read_from_their_parameters():
+    devnet = {
+        "name": "devnet",
+        "epoch_length": 600,
+        "slot_length": 0.1,
+        "slots_per_kes_period": 129600,
+        "max_kes_evolutions": 62,
+        "shelley_epoch": 0,
+        "shelley_slot": 0,
+        "shelley_start": "2025-01-01T00:00:00Z",
+    }
+    document = _report([_cell([[300, 599]], network="devnet")], networks={"devnet": devnet})
+    (window,) = parse_report(json.loads(json.dumps(document))).outcome("s", "a").windows
+    assert window.epoch_hours == pytest.approx(60 / 3600)
+    assert window.hours_from == pytest.approx(30 / 3600)
+    assert window.until_epoch_end
+
+
+def test_a_report_written_by_the_suite_reads_back(tmp_path):
+    run_suite(
+        ["preprod"],
+        epochs=1,
+        report_dir=tmp_path,
+        signers=["0.2.273", "fixed"],
+        aggregators=["0.7.90", "fixed"],
+        scenarios=["restart"],
+    )
+    report = load_report(tmp_path)
+    assert report.networks == ("preprod",)
+    incident = report.outcome("0.2.273", "0.7.90")
+    (window,) = incident.windows
+    assert (window.network, window.scenario, window.until_epoch_end) == ("preprod", "restart", True)
+    assert 0 < window.hours_from < window.epoch_hours == 120
+    assert report.outcome("fixed", "fixed").passed
