@@ -229,7 +229,7 @@ def test_signing_is_reproducible_and_idempotent(dist, key_files, tmp_path):
     assert {path.name: path.read_bytes() for path in elsewhere.files} == files
 
 
-def test_gpg_checksums_and_public_key_as_mithril_ships_them(dist, key_files, gpg_key, tmp_path):
+def test_gpg_checksums_and_public_key_as_mithril_ships_them(dist, key_files, gpg_key):
     signed = sign_distribution(dist, load_minisign_key(key_files[0]), VERSION, gpg_key=gpg_key)
     assert [path.name for path in signed.files] == planned_files(ARCHIVES, gpg_key=gpg_key)
     verified = run("gpg", "--batch", "--verify", dist / "CHECKSUM.asc")

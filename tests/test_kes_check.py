@@ -26,25 +26,20 @@ def pool(tmp_path):
     return tmp_path, kes.pool_id_from_cold_vk(kes.cold_verification_key(cold_seed))
 
 
-def check(run_inv, cwd, *args):
-    result = run_inv("kes.check", *args, "--json", cwd=cwd)
+def check(run_inv, cwd, *, at, opcert="node.cert"):
+    """`inv kes.check --json` on preprod with kes.skey and ``opcert``, at the time ``at``."""
+    result = run_inv(
+        "kes.check",
+        *("--kes-key", "kes.skey", "--opcert", opcert, "--network", "preprod", "--at", at),
+        "--json",
+        cwd=cwd,
+    )
     return result.returncode, json.loads(result.stdout) if result.stdout else None, result.stderr
 
 
 def test_a_matching_key_and_certificate_are_ok(run_inv, pool):
     cwd, pool_id = pool
-    code, report, _ = check(
-        run_inv,
-        cwd,
-        "--kes-key",
-        "kes.skey",
-        "--opcert",
-        "node.cert",
-        "--network",
-        "preprod",
-        "--at",
-        PREPROD_2771,
-    )
+    code, report, _ = check(run_inv, cwd, at=PREPROD_2771)
     assert code == 0
     assert report["pool_id"] == pool_id
     assert report["current_kes_period"] == 823
@@ -57,18 +52,7 @@ def test_a_matching_key_and_certificate_are_ok(run_inv, pool):
 
 def test_a_key_that_is_not_the_certified_one_needs_action(run_inv, pool):
     cwd, _ = pool
-    code, report, _ = check(
-        run_inv,
-        cwd,
-        "--kes-key",
-        "kes.skey",
-        "--opcert",
-        "rotated.cert",
-        "--network",
-        "preprod",
-        "--at",
-        PREPROD_2771,
-    )
+    code, report, _ = check(run_inv, cwd, at=PREPROD_2771, opcert="rotated.cert")
     assert code == 1
     assert report["key_matches_opcert"] is False
     assert report["verdict"] == "action needed"
@@ -77,51 +61,18 @@ def test_a_key_that_is_not_the_certified_one_needs_action(run_inv, pool):
 
 def test_expired_and_not_yet_valid_certificates(run_inv, pool):
     cwd, _ = pool
-    code, report, _ = check(
-        run_inv,
-        cwd,
-        "--kes-key",
-        "kes.skey",
-        "--opcert",
-        "node.cert",
-        "--network",
-        "preprod",
-        "--at",
-        "2026-03-01T00:00:00Z",
-    )
+    code, report, _ = check(run_inv, cwd, at="2026-03-01T00:00:00Z")
     assert code == 1
     assert report["verdict"] == "action needed"
     assert any("expired" in problem for problem in report["problems"])
-    code, report, _ = check(
-        run_inv,
-        cwd,
-        "--kes-key",
-        "kes.skey",
-        "--opcert",
-        "node.cert",
-        "--network",
-        "preprod",
-        "--at",
-        "2025-10-01T00:00:00Z",
-    )
+    code, report, _ = check(run_inv, cwd, at="2025-10-01T00:00:00Z")
     assert code == 1
     assert any("starts at KES period 820" in problem for problem in report["problems"])
 
 
 def test_close_to_expiry_is_a_warning_not_a_failure(run_inv, pool):
     cwd, _ = pool
-    code, report, _ = check(
-        run_inv,
-        cwd,
-        "--kes-key",
-        "kes.skey",
-        "--opcert",
-        "node.cert",
-        "--network",
-        "preprod",
-        "--at",
-        "2026-01-30T00:00:00Z",
-    )
+    code, report, _ = check(run_inv, cwd, at="2026-01-30T00:00:00Z")
     assert code == 0
     assert report["verdict"] == "ok, with warnings"
     assert report["warnings"]

@@ -166,7 +166,7 @@ def test_blog_writes_a_new_post_when_the_distribution_has_none(sandbox, tmp_path
     )
 
 
-def test_bad_input_is_one_clear_line(sandbox, capsys):
+def test_bad_input_is_one_clear_line(sandbox):
     with pytest.raises(Exit, match=r"error: .*report.json: cannot read"):
         notes.rollback(Context(), report=str(sandbox.parent), config=str(sandbox))
     with pytest.raises(Exit, match=r"--report DIR is required"):

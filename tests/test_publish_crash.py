@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 from fakes.github_server import FakeGitHub, Fault
-from fakes.publishing import TOKEN, github_publisher, publish_to, run_driver, write_artifacts
+from fakes.publishing import (
+    TOKEN,
+    github_driver_args,
+    github_publisher,
+    publish_to,
+    run_driver,
+    write_artifacts,
+)
 
 from release.publish import LocalStore
 from release.publish.counting import CountingPublisher
@@ -34,23 +41,6 @@ GITHUB_KILLS = [
     *[("kill_mid_body", "UPLOAD", n) for n in range(1, ARTIFACTS + 1)],
 ]
 LOCAL_KILLS = [(when, n) for n in range(1, LOCAL_REPLACES + 1) for when in ("before", "after")]
-
-
-def github_args(server: FakeGitHub, tmp_path: Path) -> list[str]:
-    return [
-        "--backend",
-        "github",
-        "--base-url",
-        server.base_url,
-        "--repo",
-        server.repo,
-        "--tag",
-        "2543.1-hotfix",
-        "--files",
-        str(tmp_path / "dist"),
-        "--journal",
-        str(tmp_path / "journal.jsonl"),
-    ]
 
 
 def local_args(tmp_path: Path) -> list[str]:
@@ -89,7 +79,7 @@ def github_reference(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("reference")
     write_artifacts(tmp_path / "dist")
     with FakeGitHub(token=TOKEN) as server:
-        code, _, stderr = run_driver(*github_args(server, tmp_path))
+        code, _, stderr = run_driver(*github_driver_args(server, tmp_path))
         assert code == 0, stderr
         assert server.writes == GITHUB_WRITES  # the kill points below cover every write
         return server.snapshot()
@@ -116,12 +106,12 @@ def test_github_publish_killed_anywhere_converges_on_rerun(
     with FakeGitHub(token=TOKEN) as server:
         fault = server.inject(Fault(action, kind=kind, nth=nth))
 
-        killed, _, _ = run_driver(*github_args(server, tmp_path), server=server)
+        killed, _, _ = run_driver(*github_driver_args(server, tmp_path), server=server)
         assert (fault.fired, killed) == (1, -signal.SIGKILL)
         if action == "kill_mid_body":
             assert "starter" in {asset[1] for asset in server.snapshot()[0]["assets"]}
 
-        code, _, stderr = run_driver(*github_args(server, tmp_path))
+        code, _, stderr = run_driver(*github_driver_args(server, tmp_path))
         assert code == 0, stderr
         assert server.snapshot() == github_reference
 

@@ -13,6 +13,7 @@ from fakes.publishing import TAG, recorder, write_artifacts
 from release.publish import (
     AssetView,
     LocalStore,
+    ReleaseSettings,
     plan_promote,
     plan_publish,
     promote,
@@ -169,7 +170,9 @@ def test_store_rules_match_github(tmp_path, publish_artifacts):
     with pytest.raises(ReleaseImmutableError, match="frozen"):
         store.delete_asset(TAG, "CHECKSUM")
     with pytest.raises(ReleaseImmutableError, match="draft again"):
-        store.update(TAG, name="n", body="b", draft=True, prerelease=True, make_latest="false")
+        store.update(
+            TAG, ReleaseSettings("n", "b", draft=True, prerelease=True, make_latest="false")
+        )
     with pytest.raises(ReleaseNotFoundError):
         store.list_assets("2603.0")
 
@@ -187,7 +190,8 @@ def test_latest_moves_like_github(tmp_path, publish_artifacts):
     promote(store, tag="2543.1-hotfix", body="new notes")  # notes only: latest stays
     assert store.find("2543.1-hotfix").latest
     store.update(
-        "2543.1-hotfix", name="n", body="b", draft=False, prerelease=True, make_latest="false"
+        "2543.1-hotfix",
+        ReleaseSettings("n", "b", draft=False, prerelease=True, make_latest="false"),
     )  # demoted: latest falls back to the newest full release
     assert store.find("2543.0").latest
 
@@ -219,7 +223,7 @@ def test_plans_say_what_is_done_and_what_is_left(tmp_path, publish_artifacts):
     json.dumps(to_promote.as_json())
 
 
-def test_promote_needs_a_published_prerelease(tmp_path, publish_artifacts):
+def test_promote_needs_a_published_prerelease(tmp_path):
     store = LocalStore(tmp_path / "store")
     with pytest.raises(ReleaseNotFoundError, match=TAG):
         promote(store, tag=TAG)

@@ -7,10 +7,18 @@ import logging
 
 import pytest
 from fakes.github_server import FakeGitHub, Fault
-from fakes.publishing import TAG, TOKEN, github_publisher, publish_to, recorder, run_driver
+from fakes.publishing import (
+    TAG,
+    TOKEN,
+    github_driver_args,
+    github_publisher,
+    publish_to,
+    recorder,
+    run_driver,
+)
 
 from release.distribution._settings import PublishSettings
-from release.publish import LocalStore, open_publisher, promote, publish_prerelease
+from release.publish import LocalStore, open_publisher, promote
 from release.publish.errors import MissingTokenError, RemoteAuthError, RemoteRefusedError
 from release.publish.github import GitHubPublisher
 
@@ -36,21 +44,7 @@ def test_a_faulty_run_with_debug_logging_leaks_nothing(tmp_path, publish_artifac
             )
         )
         server.inject(Fault("drop_after", kind="POST"))
-        code, stdout, stderr = run_driver(
-            "--backend",
-            "github",
-            "--base-url",
-            server.base_url,
-            "--repo",
-            server.repo,
-            "--tag",
-            TAG,
-            "--files",
-            str(tmp_path / "dist"),
-            "--journal",
-            str(tmp_path / "journal.jsonl"),
-            "--debug-log",
-        )
+        code, stdout, stderr = run_driver(*github_driver_args(server, tmp_path), "--debug-log")
 
     assert code == 0, stderr
     assert "oauth token removed" in stderr  # the debug log did print request headers
@@ -70,15 +64,7 @@ def test_an_error_echoing_the_token_is_redacted(fake_github, publish_artifacts, 
     caplog.set_level(logging.DEBUG)
 
     with pytest.raises(RemoteRefusedError) as error:
-        publish_prerelease(
-            github_publisher(fake_github.base_url),
-            tag=TAG,
-            name="n",
-            body="b",
-            files=publish_artifacts,
-            target_commitish="main",
-            record=record,
-        )
+        publish_to(github_publisher(fake_github.base_url), publish_artifacts, record=record)
 
     assert "token ***" in str(error.value)
     assert TOKEN not in str(error.value)
@@ -91,15 +77,7 @@ def test_journal_and_repr_hold_no_token(fake_github, publish_artifacts):
     publisher = github_publisher(fake_github.base_url)
     journal, record = recorder()
 
-    publish_prerelease(
-        publisher,
-        tag=TAG,
-        name="n",
-        body="b",
-        files=publish_artifacts,
-        target_commitish="main",
-        record=record,
-    )
+    publish_to(publisher, publish_artifacts, record=record)
     promote(publisher, tag=TAG, record=record)
 
     assert len(journal) >= 8

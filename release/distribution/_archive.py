@@ -7,54 +7,18 @@ mtime and file name, and compression levels.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
-import os
 import tarfile
 import time
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import BinaryIO
 
-EXECUTABLE_MODE = 0o755
-DATA_MODE = 0o644
+from release._fs import DATA_MODE, EXECUTABLE_MODE, atomic_output
+
 #: The zip format cannot express times before 1980.
 _ZIP_EPOCH_FLOOR = (1980, 1, 1, 0, 0, 0)
-
-
-@contextlib.contextmanager
-def atomic_output(path: Path, *, mode: int = DATA_MODE) -> Iterator[BinaryIO]:
-    """Write ``path`` whole or not at all: a crash never leaves half a file under its name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(partial, mode)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def write_atomically(path: Path, data: bytes, *, mode: int = DATA_MODE) -> None:
-    with atomic_output(path, mode=mode) as handle:
-        handle.write(data)
-
-
-def write_if_changed(path: Path, data: bytes, *, mode: int = DATA_MODE) -> bool:
-    """Write ``path`` atomically unless it already holds ``data``; True when written."""
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    write_atomically(path, data, mode=mode)
-    return True
 
 
 def zipapp_bytes(files: Mapping[str, bytes], *, epoch: int, interpreter: str) -> bytes:

@@ -93,6 +93,12 @@ class RegressionSettings:
 
 
 @dataclass(frozen=True)
+class HotfixSettings:
+    #: Commits (refs) every hotfix brings in when ``--fix`` is not given.
+    fixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReleaseConfig:
     #: Repository root (absolute).
     root: Path
@@ -116,6 +122,7 @@ class ReleaseConfig:
     #: (default: ``<repo>/.git/mithril-release``).
     workdir: Path = Path()
     regression: RegressionSettings = field(default_factory=RegressionSettings)
+    hotfix: HotfixSettings = field(default_factory=HotfixSettings)
     #: Web page of a release, "{tag}" placeholder (used in notes and the blog post).
     release_url: str = "https://github.com/input-output-hk/mithril/releases/tag/{tag}"
     #: One-line installer (notes and blog): "{component}", "{tag}" placeholders.
@@ -153,7 +160,15 @@ def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Release
     return _ConfigParser(label, config_path).parse(document)
 
 
-_SECTIONS = ("repository", "distribution", "components", "publish", "signing", "regression")
+_SECTIONS = (
+    "repository",
+    "distribution",
+    "components",
+    "publish",
+    "signing",
+    "regression",
+    "hotfix",
+)
 _SIMPLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _GIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -336,6 +351,7 @@ class _ConfigParser:
             signing=self.signing(top.table("signing")),
             workdir=workdir,
             regression=self.regression(top.table("regression")),
+            hotfix=self.hotfix(top.table("hotfix")),
             release_url=release_url,
             install_command=install_command,
         )
@@ -450,6 +466,13 @@ class _ConfigParser:
             ),
             epochs=table.integer("epochs", RegressionSettings.epochs, minimum=1),
             networks_file=networks_file,
+        )
+        table.finish()
+        return settings
+
+    def hotfix(self, table: _Table) -> HotfixSettings:
+        settings = HotfixSettings(
+            fixes=table.strings("fixes", (), pattern=_GIT_NAME, expected="a git ref or commit")
         )
         table.finish()
         return settings

@@ -17,12 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from release.distribution._archive import (
-    EXECUTABLE_MODE,
-    write_atomically,
-    write_tar_gz,
-    zipapp_bytes,
-)
+from release._fs import EXECUTABLE_MODE, atomic_write
+from release.distribution._archive import write_tar_gz, zipapp_bytes
 from release.distribution._settings import BUILTIN_BUILDERS, Component, ReleaseConfig
 from release.distribution.errors import BuildError
 from release.distribution.versions import DistributionVersion
@@ -134,7 +130,7 @@ def build_zipapp(
         component=component, version=version, kind=kind, entry_module=ENTRY_MODULE, package=PACKAGE
     )
     files["__main__.py"] = main.encode()
-    write_atomically(
+    atomic_write(
         output, zipapp_bytes(files, epoch=epoch, interpreter=INTERPRETER), mode=EXECUTABLE_MODE
     )
     return output
@@ -231,7 +227,7 @@ def build_distribution(
         for target, files in members.items()
         if files
     ]
-    write_atomically(partial / VERSION_FILE, f"{version}\n".encode())
+    atomic_write(partial / VERSION_FILE, f"{version}\n")
     files.append(partial / VERSION_FILE)
     if dist_dir.exists():
         shutil.rmtree(dist_dir)

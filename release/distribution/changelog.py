@@ -15,6 +15,7 @@ from pathlib import Path
 
 from release.distribution.errors import ChangelogError
 from release.distribution.versions import DistributionVersion
+from release.markdown import code, table
 
 UNRELEASED = "UNRELEASED"
 PLACEHOLDER_LABEL = "XXXX"
@@ -54,21 +55,9 @@ def top_section(text: str, name: str) -> ChangelogSection:
 
 
 def crates_table(versions: Mapping[str, str]) -> list[str]:
-    """The ``| Crate | Version |`` table, aligned as Mithril writes it, sorted by name."""
-    rows = [(name, f"`{version}`") for name, version in sorted(versions.items())]
-    widths = [
-        max(len(header), *(len(row[column]) for row in rows))
-        for column, header in enumerate(("Crate", "Version"))
-    ]
-
-    def line(cells: Sequence[str]) -> str:
-        return (
-            "| "
-            + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
-            + " |"
-        )
-
-    return [line(("Crate", "Version")), line(["-" * width for width in widths]), *map(line, rows)]
+    """The lines of the ``| Crate | Version |`` table, sorted by name."""
+    rows = [(name, code(version)) for name, version in sorted(versions.items())]
+    return table(("Crate", "Version"), rows).split("\n")
 
 
 def release_changelog(

@@ -25,7 +25,7 @@ import nacl.hashlib
 import nacl.pwhash.scrypt
 import nacl.signing
 
-from release.distribution._archive import DATA_MODE, atomic_output
+from release._fs import SECRET_FILE_MODE, atomic_write
 from release.distribution.errors import SigningKeyError, SigningPasswordError
 
 SIGNATURE_ALGORITHM = b"Ed"
@@ -33,7 +33,6 @@ PREHASHED_ALGORITHM = b"ED"
 KDF_SCRYPT = b"Sc"
 KDF_NONE = b"\x00\x00"
 CHECKSUM_ALGORITHM = b"B2"
-SECRET_KEY_MODE = 0o600
 UNTRUSTED_PREFIX = "untrusted comment: "
 TRUSTED_PREFIX = "trusted comment: "
 #: minisign's defaults ("sensitive" scrypt limits: about 1 GiB and a few seconds).
@@ -99,11 +98,6 @@ class MinisignSecretKey:
             f"{_b64(global_signature)}\n"
         )
 
-    def sign_bytes(self, data: bytes, trusted_comment: str) -> str:
-        return self.sign_prehashed(
-            nacl.hashlib.blake2b(data, digest_size=64).digest(), trusted_comment
-        )
-
 
 def generate_minisign_key(
     secret_path: Path,
@@ -140,11 +134,9 @@ def generate_minisign_key(
         comment = "minisign encrypted secret key"
     text = f"{UNTRUSTED_PREFIX}{comment}\n{_b64(header + keynum)}\n"
     try:
-        with atomic_output(secret_path, mode=SECRET_KEY_MODE) as handle:
-            handle.write(text.encode())
+        atomic_write(secret_path, text, mode=SECRET_FILE_MODE)
         public = MinisignPublicKey(key_id, bytes(signing_key.verify_key))
-        with atomic_output(public_path, mode=DATA_MODE) as handle:
-            handle.write(public.file_text().encode())
+        atomic_write(public_path, public.file_text())
     except OSError as failure:
         raise SigningKeyError(
             f"cannot write the key pair: {failure.strerror} ({failure.filename})"

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from release._fs import write_if_changed
 from release.distribution import gpg
-from release.distribution._archive import write_if_changed
 from release.distribution.checksums import (
     CHECKSUM_FILE,
     FileDigest,

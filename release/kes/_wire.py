@@ -45,13 +45,28 @@ def _json_document(raw: bytes) -> object | None:
 
 
 def _byte_list(value: object, size: int, what: str) -> bytes:
-    if (
-        not isinstance(value, list)
-        or len(value) != size
-        or not all(type(item) is int and 0 <= item <= 255 for item in value)
-    ):
-        raise WireFormatError(f"{what} must be an array of {size} byte values (0..255)")
-    return bytes(value)
+    """``value`` as bytes when it is an array of exactly ``size`` JSON integers 0..255.
+
+    An aggregator decodes about a thousand such integers per registration, so the checks run
+    in C: one pass collects the element types (only ``int`` itself passes, so JSON ``true``
+    and ``1.0`` are refused although ``bytes()`` would take the first), and ``bytes()``
+    refuses values outside 0..255.
+    """
+    if isinstance(value, list) and len(value) == size and set(map(type, value)) <= {int}:
+        try:
+            return bytes(value)
+        except ValueError:
+            pass
+    raise WireFormatError(f"{what} must be an array of {size} byte values (0..255)")
+
+
+def _raw_bytes(raw: bytes, size: int, what: str) -> bytes:
+    """The fallback form: hex that is not JSON must be the value's ``size`` raw bytes."""
+    if len(raw) != size:
+        raise WireFormatError(
+            f"{what} is neither hex of JSON nor {size} raw bytes ({len(raw)} bytes)"
+        )
+    return raw
 
 
 def encode_kes_signature(signature: bytes) -> str:
@@ -70,12 +85,7 @@ def decode_kes_signature(text: str) -> bytes:
     raw = _unhex(text, "the KES signature")
     document = _json_document(raw)
     if document is None:
-        if len(raw) == SIGNATURE_SIZE:
-            return raw
-        raise WireFormatError(
-            f"the KES signature is neither hex of JSON nor {SIGNATURE_SIZE} raw bytes "
-            f"({len(raw)} bytes)"
-        )
+        return _raw_bytes(raw, SIGNATURE_SIZE, "the KES signature")
     pairs = []
     for level in range(DEPTH, 0, -1):
         if not isinstance(document, dict) or set(document) != {"sigma", "lhs_pk", "rhs_pk"}:
@@ -158,12 +168,7 @@ def decode_protocol_key(text: str) -> bytes:
     raw = _unhex(text, "the protocol key")
     document = _json_document(raw)
     if document is None:
-        if len(raw) == PROTOCOL_KEY_SIZE:
-            return raw
-        raise WireFormatError(
-            f"the protocol key is neither hex of JSON nor {PROTOCOL_KEY_SIZE} raw bytes "
-            f"({len(raw)} bytes)"
-        )
+        return _raw_bytes(raw, PROTOCOL_KEY_SIZE, "the protocol key")
     if not isinstance(document, dict) or set(document) != {"vk", "pop"}:
         raise WireFormatError('the protocol key JSON must be {"vk": [...], "pop": [...]}')
     return _byte_list(document["vk"], PROTOCOL_KEY_PART_SIZE, "the protocol key's vk") + _byte_list(

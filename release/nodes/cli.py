@@ -27,7 +27,10 @@ EXIT_REJECTED = 1
 EXIT_ERROR = 2
 
 
-def _add_clock(parser: argparse.ArgumentParser) -> None:
+def _parser(prog: str, description: str, version: str) -> argparse.ArgumentParser:
+    """A parser with what both executables take: ``--version`` and the clock's options."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--version", action="version", version=f"{prog} {version}")
     clock = parser.add_mutually_exclusive_group()
     clock.add_argument("--slot", type=int, help="fix the clock at this absolute slot")
     clock.add_argument(
@@ -39,19 +42,23 @@ def _add_clock(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--networks-file", type=Path, help="TOML/JSON file defining custom networks"
     )
+    return parser
+
+
+def _error(failure: Exception) -> int:
+    print(f"error: {failure}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def signer_main(
     argv: list[str] | None = None, *, version: str = "dev", profile: str = "fixed"
 ) -> int:
     """Register once with an aggregator; exit 0 when registered, 1 when refused, 2 on bad input."""
-    parser = argparse.ArgumentParser(
-        prog="mithril-signer",
-        description="Register this pool's Mithril signer with an aggregator (one attempt; run it "
-        "again with the same --store to act as a restarted signer).",
-    )
-    parser.add_argument(
-        "--version", action="version", version=f"mithril-signer {version} (behaviour {profile})"
+    parser = _parser(
+        "mithril-signer",
+        "Register this pool's Mithril signer with an aggregator (one attempt; run it again "
+        "with the same --store to act as a restarted signer).",
+        f"{version} (behaviour {profile})",
     )
     parser.add_argument(
         "--kes-key", required=True, type=Path, help="KES signing key file (cardano-cli kes.skey)"
@@ -70,7 +77,6 @@ def signer_main(
         "--dry-run", action="store_true", help="show what would be sent, send and store nothing"
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    _add_clock(parser)
     args = parser.parse_args(argv)
     request = SignerRequest(
         kes_key=args.kes_key,
@@ -88,8 +94,7 @@ def signer_main(
     try:
         report = register_signer(request)
     except ReleaseToolError as failure:
-        print(f"error: {failure}", file=sys.stderr)
-        return EXIT_ERROR
+        return _error(failure)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -105,13 +110,11 @@ def aggregator_main(
     argv: list[str] | None = None, *, version: str = "dev", verifier: str = "fixed"
 ) -> int:
     """Serve the registration API until interrupted; prints ``listening on URL`` first."""
-    parser = argparse.ArgumentParser(
-        prog="mithril-aggregator",
-        description="Serve Mithril's signer registration API (register-signer, signers/registered, "
+    parser = _parser(
+        "mithril-aggregator",
+        "Serve Mithril's signer registration API (register-signer, signers/registered, "
         "epoch-settings) with a chosen KES verification window.",
-    )
-    parser.add_argument(
-        "--version", action="version", version=f"mithril-aggregator {version} (verifier {verifier})"
+        f"{version} (verifier {verifier})",
     )
     parser.add_argument(
         "--verifier", choices=AGGREGATOR_PROFILES, default=verifier, help=f"default {verifier}"
@@ -128,7 +131,6 @@ def aggregator_main(
         "--dry-run", action="store_true", help="check the settings and print them, do not serve"
     )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
-    _add_clock(parser)
     args = parser.parse_args(argv)
     request = AggregatorRequest(
         network=args.network,
@@ -152,6 +154,5 @@ def aggregator_main(
             return 0
         serve_aggregator(request, lambda url: print(f"listening on {url}", flush=True))
     except (ReleaseToolError, OSError) as failure:
-        print(f"error: {failure}", file=sys.stderr)
-        return EXIT_ERROR
+        return _error(failure)
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from release.errors import ReleaseToolError
 
 
@@ -30,50 +32,56 @@ class TransportError(NodesError):
 
 
 class AggregatorError(NodesError):
-    """A refused registration; ``status`` and ``label`` are its HTTP answer."""
+    """A refused registration; ``status`` and ``label`` are its HTTP answer.
+
+    Subclasses name theirs as class keywords. They are the answers Mithril's aggregator
+    gives, so a signer reads our refusals as it reads Mithril's.
+    """
 
     status = 500
     label = "internal_error"
 
+    def __init_subclass__(
+        cls, *, status: int | None = None, label: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if label is not None:
+            cls.label = label
 
-class PayloadDecodeError(AggregatorError):
-    status = 400
-    label = "Could not decode signer payload"
+
+class PayloadDecodeError(AggregatorError, status=400, label="Could not decode signer payload"):
+    """A request body that is not a registration: not JSON, or a field missing or mistyped."""
 
 
-class RegistrationRejectedError(AggregatorError):
+class RegistrationRejectedError(AggregatorError, status=400, label="failed_signer_registration"):
     """KES, opcert or stake checks failed."""
-
-    status = 400
-    label = "failed_signer_registration"
 
 
 class InvalidOpCertError(RegistrationRejectedError):
-    pass
+    """The operational certificate is not signed by the cold key it names."""
 
 
 class OpCertValidityError(RegistrationRejectedError):
-    pass
+    """The current KES period lies outside the operational certificate's validity."""
 
 
 class KesSignatureRejectedError(RegistrationRejectedError):
-    pass
+    """No KES period the verifier tries makes the signature verify."""
 
 
 class UnknownPoolError(RegistrationRejectedError):
-    pass
+    """The pool has no stake in the epoch the registration is for."""
 
 
-class RoundNotOpenedError(AggregatorError):
-    status = 550
-    label = "registration_round_not_yet_opened"
+class RoundNotOpenedError(AggregatorError, status=550, label="registration_round_not_yet_opened"):
+    """A registration for the epoch after the open round (the signer's clock runs ahead)."""
 
 
-class WrongEpochError(AggregatorError):
-    status = 500
-    label = "registration_round_unexpected_epoch"
+class WrongEpochError(AggregatorError, status=500, label="registration_round_unexpected_epoch"):
+    """A registration for an epoch that is neither the open round nor the next one."""
 
 
-class StoreBusyError(AggregatorError):
-    status = 503
-    label = "store_busy"
+class StoreBusyError(AggregatorError, status=503, label="store_busy"):
+    """The registration store stayed locked too long; the signer may retry."""

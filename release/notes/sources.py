@@ -30,7 +30,7 @@ from release.notes.blog import (
 from release.notes.errors import NotesError, RegressionReportError
 from release.notes.inputs import Archive, ComponentVersion, Verification, install_command
 from release.notes.networks import ReleaseStage, load_networks
-from release.notes.regression import RegressionReport
+from release.notes.regression import PairOutcome, RegressionReport
 from release.notes.release_body import ReleaseBodyInput
 from release.notes.spo import ComponentUpgrade, RollbackInput, UpgradeInput
 
@@ -155,23 +155,36 @@ def _profile(report: RegressionReport, role: str, version: str) -> str:
 def last_good_distribution(
     facts: RepositoryFacts, report: RegressionReport, broken: Distribution
 ) -> Distribution:
-    """The newest release before ``broken`` whose signer passes the regression suite against
-    the aggregator that ``broken`` deployed."""
+    """The newest release before ``broken`` whose signer, against the aggregator ``broken``
+    deployed, fails in fewer scenarios than ``broken``'s signer and in none it passes.
+
+    Failures every signer of that era shares with that aggregator (a clock-skew case, an
+    expired certificate it accepts) are no reason to roll back further: the operator
+    returns to the newest signer that does not have the incident.
+    """
     signer = facts.component(SIGNER_BUILDER).name
     aggregator = _profile(
         report, "aggregator", broken.versions[facts.component(AGGREGATOR_BUILDER).name]
     )
+    broken_profile = _profile(report, "signer", broken.versions[signer])
+    broken_failing = _failing_scenarios(report.outcome(broken_profile, aggregator))
     for version in reversed(facts.releases()):
         if version >= parse_distribution_version(broken.tag):
             continue
         candidate = facts.distribution(str(version))
         profile = signer_profile_for_version(candidate.versions.get(signer, "0.0.0"))
-        if profile is not None and report.outcome(profile, aggregator).passed:
+        if profile is None:
+            continue
+        if _failing_scenarios(report.outcome(profile, aggregator)) < broken_failing:
             return candidate
     raise NotesError(
-        f"no release before {broken.tag} has a signer that passes the regression suite"
-        f" against aggregator {aggregator}"
+        f"no release before {broken.tag} has a signer that does better than {broken.tag}'s "
+        f"against aggregator {aggregator} (it fails: {', '.join(sorted(broken_failing)) or 'none'})"
     )
+
+
+def _failing_scenarios(outcome: PairOutcome) -> set[str]:
+    return {window.scenario for window in outcome.windows}
 
 
 def rollback_input(
@@ -191,7 +204,10 @@ def rollback_input(
         else last_good_distribution(facts, report, broken)
     )
     deployed = _profile(report, "aggregator", broken.versions[aggregator])
-    rollback_profile = _profile(report, "signer", target.versions[signer])
+    rollback_outcome = report.outcome(_profile(report, "signer", target.versions[signer]), deployed)
+    broken_outcome = report.outcome(_profile(report, "signer", broken.versions[signer]), deployed)
+    # What the rollback cures: where the broken signer fails and the older one does not.
+    shared = _failing_scenarios(rollback_outcome)
     return RollbackInput(
         name=config.name,
         signer_component=signer,
@@ -201,10 +217,8 @@ def rollback_input(
         rollback_signer_version=target.versions[signer],
         install_command=config.install_command,
         aggregator_version=broken.versions[aggregator],
-        affected=report.outcome(
-            _profile(report, "signer", broken.versions[signer]), deployed
-        ).windows,
-        rollback_outcome=report.outcome(rollback_profile, deployed),
+        affected=tuple(w for w in broken_outcome.windows if w.scenario not in shared),
+        rollback_outcome=rollback_outcome,
         networks=load_networks(config.root / config.networks_file),
     )
 

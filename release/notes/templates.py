@@ -12,8 +12,8 @@ from pathlib import Path
 
 import jinja2
 
+from release.markdown import code, table
 from release.notes.errors import TemplateError
-from release.notes.markdown import code, table
 from release.notes.wording import group_windows, hours, join_words
 
 #: Directory, relative to a repository root, holding that repository's template overrides.

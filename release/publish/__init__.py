@@ -5,7 +5,14 @@
 ``release.publish.github.GitHubPublisher`` (imported on demand: it pulls in PyGithub).
 """
 
-from release.publish._protocol import AssetView, MakeLatest, Publisher, ReleaseState, ReleaseView
+from release.publish._protocol import (
+    AssetView,
+    MakeLatest,
+    Publisher,
+    ReleaseSettings,
+    ReleaseState,
+    ReleaseView,
+)
 from release.publish._retry import RetryPolicy
 from release.publish.converge import (
     Plan,
@@ -28,6 +35,7 @@ __all__ = [
     "PlanStep",
     "Publisher",
     "Recorder",
+    "ReleaseSettings",
     "ReleaseState",
     "ReleaseView",
     "RetryPolicy",

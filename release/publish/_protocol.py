@@ -64,6 +64,21 @@ class ReleaseView:
         }
 
 
+@dataclass(frozen=True)
+class ReleaseSettings:
+    """Title, notes and every flag of a release, which an update always sets together.
+
+    No field has a default: a flag left to a store's default is how GitHub silently moves
+    "latest".
+    """
+
+    name: str
+    body: str
+    draft: bool
+    prerelease: bool
+    make_latest: MakeLatest
+
+
 def release_state(*, draft: bool, prerelease: bool) -> ReleaseState:
     """GitHub's two flags folded into one state (a draft is a draft whatever ``prerelease``)."""
     if draft:
@@ -117,15 +132,6 @@ class Publisher(Protocol):
         """Remove the asset ``name``; succeeds when it is already gone."""
         ...
 
-    def update(
-        self,
-        tag: str,
-        *,
-        name: str,
-        body: str,
-        draft: bool,
-        prerelease: bool,
-        make_latest: MakeLatest,
-    ) -> ReleaseView:
-        """Set title, notes and every flag at once (no flag is ever left to a default)."""
+    def update(self, tag: str, settings: ReleaseSettings) -> ReleaseView:
+        """Set title, notes and every flag of the release for ``tag`` at once."""
         ...

@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Literal
 
 from release.publish._files import sha256_of
-from release.publish._protocol import AssetView, Publisher, ReleaseView, check_asset_name
+from release.publish._protocol import (
+    AssetView,
+    Publisher,
+    ReleaseSettings,
+    ReleaseView,
+    check_asset_name,
+)
 from release.publish.errors import (
     AssetExistsError,
     PromotionRefusedError,
@@ -237,7 +243,7 @@ def plan_promote(publisher: Publisher, *, tag: str, body: str | None = None) -> 
 def _notes_step(view: ReleaseView, *, name: str, body: str) -> PlanStep:
     if (view.name, view.body) == (name, body):
         return PlanStep("notes", "done", "title and notes up to date")
-    return PlanStep("notes", "to do", f"update title and notes, keep the {view.state} flags")
+    return PlanStep("notes", "to do", "update title and notes")
 
 
 # -- converging runs -----------------------------------------------------------------------
@@ -275,7 +281,8 @@ def publish_prerelease(
 
     if not view.published:
         view = publisher.update(
-            tag, name=name, body=body, draft=False, prerelease=True, make_latest="false"
+            tag,
+            ReleaseSettings(name, body, draft=False, prerelease=True, make_latest="false"),
         )
         journal("publish", {"action": "published", "state": view.state})
     else:
@@ -304,7 +311,10 @@ def promote(
     if view.state == "prerelease":
         try:
             publisher.update(
-                tag, name=view.name, body=notes, draft=False, prerelease=False, make_latest="true"
+                tag,
+                ReleaseSettings(
+                    view.name, notes, draft=False, prerelease=False, make_latest="true"
+                ),
             )
         except RemoteRefusedError as error:
             raise PromotionRefusedError(
@@ -394,11 +404,13 @@ def _update_notes(publisher: Publisher, view: ReleaseView, *, name: str, body: s
     """Change title/notes of a published release, restating its current flags."""
     publisher.update(
         view.tag,
-        name=name,
-        body=body,
-        draft=False,
-        prerelease=view.state == "prerelease",
-        make_latest="true" if view.latest else "false",
+        ReleaseSettings(
+            name,
+            body,
+            draft=False,
+            prerelease=view.state == "prerelease",
+            make_latest="true" if view.latest else "false",
+        ),
     )
 
 

@@ -32,7 +32,7 @@ from github.GitReleaseAsset import GitReleaseAsset
 
 from release.publish._protocol import (
     AssetView,
-    MakeLatest,
+    ReleaseSettings,
     ReleaseView,
     check_artifact,
     release_state,
@@ -175,25 +175,17 @@ class GitHubPublisher:
                 refused=_refusal_kind(release),
             )
 
-    def update(
-        self,
-        tag: str,
-        *,
-        name: str,
-        body: str,
-        draft: bool,
-        prerelease: bool,
-        make_latest: MakeLatest,
-    ) -> ReleaseView:
+    def update(self, tag: str, settings: ReleaseSettings) -> ReleaseView:
         release = self._release(tag)
         updated = self._call(
-            f"set draft={draft}, prerelease={prerelease}, make_latest={make_latest} on {tag}",
+            f"set draft={settings.draft}, prerelease={settings.prerelease}, "
+            f"make_latest={settings.make_latest} on {tag}",
             lambda: release.update_release(
-                name=name,
-                message=body,
-                draft=draft,
-                prerelease=prerelease,
-                make_latest=make_latest,
+                name=settings.name,
+                message=settings.body,
+                draft=settings.draft,
+                prerelease=settings.prerelease,
+                make_latest=settings.make_latest,
             ),
         )
         self._releases[tag] = updated

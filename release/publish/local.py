@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import quote
 
-from release.publish._files import atomic_copy, atomic_write, sweep_temp_files
+from release._fs import atomic_write, sweep_temp_files
+from release.publish._files import atomic_copy
 from release.publish._protocol import (
     AssetView,
     MakeLatest,
+    ReleaseSettings,
     ReleaseView,
     check_artifact,
     check_asset_name,
@@ -120,26 +122,22 @@ class LocalStore:
             self._save(index)
             self._asset_path(tag, name).unlink(missing_ok=True)
 
-    def update(
-        self,
-        tag: str,
-        *,
-        name: str,
-        body: str,
-        draft: bool,
-        prerelease: bool,
-        make_latest: MakeLatest,
-    ) -> ReleaseView:
+    def update(self, tag: str, settings: ReleaseSettings) -> ReleaseView:
         with self._writing() as index:
             entry = self._entry(index, tag)
-            if draft and not entry["draft"]:
+            if settings.draft and not entry["draft"]:
                 raise ReleaseImmutableError(
                     f"release {tag} is published; it cannot become a draft again"
                 )
-            if entry["draft"] and not draft:
+            if entry["draft"] and not settings.draft:
                 self._freeze_assets(tag, entry)
-            entry.update(name=name, body=body, draft=draft, prerelease=prerelease)
-            index["latest"] = _latest_after(index, tag, make_latest)
+            entry.update(
+                name=settings.name,
+                body=settings.body,
+                draft=settings.draft,
+                prerelease=settings.prerelease,
+            )
+            index["latest"] = _latest_after(index, tag, settings.make_latest)
             self._save(index)
             return self._view(index, tag, entry)
 
@@ -164,7 +162,7 @@ class LocalStore:
             ) from None
 
     def _save(self, index: Index) -> None:
-        atomic_write(self.index_path, (json.dumps(index, indent=2) + "\n").encode())
+        atomic_write(self.index_path, json.dumps(index, indent=2) + "\n")
 
     def _read_index(self) -> Index:
         try:

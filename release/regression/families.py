@@ -33,28 +33,24 @@ class Family(ABC):
 class Restart(Family):
     name = "restart"
     situation = "a signer restarted during the epoch after registering at its start"
+    #: The signer that registered at the epoch's start (None: the one under test).
+    first_profile: ClassVar[str | None] = None
 
     def play(self, stage: Stage, variant: str, slot: int) -> CaseOutcome:
         credentials = stage.usual_credentials()
-        stage.attempt(credentials, stage.first_slot)
-        return stage.outcome(
-            stage.attempt(credentials, slot), correct=stage.valid(credentials, slot)
-        )
+        stage.attempt(credentials, stage.first_slot, profile=self.first_profile)
+        return stage.judged_attempt(credentials, slot)
 
 
-class Upgrade(Family):
+class Upgrade(Restart):
+    """A restart in which the signer under test replaces the one that registered first."""
+
     name = "upgrade"
     situation = (
         "a signer 0.2.268 registered at the epoch's start, "
         "then upgraded (restarted) during the epoch"
     )
-
-    def play(self, stage: Stage, variant: str, slot: int) -> CaseOutcome:
-        credentials = stage.usual_credentials()
-        stage.attempt(credentials, stage.first_slot, profile="0.2.268")
-        return stage.outcome(
-            stage.attempt(credentials, slot), correct=stage.valid(credentials, slot)
-        )
+    first_profile = "0.2.268"
 
 
 class KesRotation(Family):
@@ -69,7 +65,7 @@ class KesRotation(Family):
         rotated = stage.credentials(
             stage.network.kes_period_of(slot), key="rotated", issue_number=1
         )
-        return stage.outcome(stage.attempt(rotated, slot), correct=stage.valid(rotated, slot))
+        return stage.judged_attempt(rotated, slot)
 
 
 class ClockSkew(Family):
@@ -82,8 +78,7 @@ class ClockSkew(Family):
     def play(self, stage: Stage, variant: str, slot: int) -> CaseOutcome:
         credentials = stage.usual_credentials()
         skew = -1 if variant == "behind" else 1
-        attempt = stage.attempt(credentials, slot, kes_skew=skew)
-        return stage.outcome(attempt, correct=stage.valid(credentials, slot))
+        return stage.judged_attempt(credentials, slot, kes_skew=skew)
 
 
 class EpochBoundary(Family):
@@ -116,10 +111,7 @@ class OpcertExpiry(Family):
     def play(self, stage: Stage, variant: str, slot: int) -> CaseOutcome:
         network = stage.network
         start = stage.first_kes_period + 1 - network.max_kes_evolutions
-        credentials = stage.credentials(start, key="expiring")
-        return stage.outcome(
-            stage.attempt(credentials, slot), correct=stage.valid(credentials, slot)
-        )
+        return stage.judged_attempt(stage.credentials(start, key="expiring"), slot)
 
 
 FAMILIES: dict[str, Family] = {

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from release._fs import atomic_write
 from release.chain import Network
 from release.regression.errors import ReportError
 from release.regression.results import CellResult, SuiteResult
@@ -34,9 +33,10 @@ def report_document(result: SuiteResult) -> dict[str, Any]:
 def write_report(result: SuiteResult, directory: Path, networks: Mapping[str, Network]) -> Path:
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        _write(directory / JSON_NAME, json.dumps(report_document(result), indent=2) + "\n")
-        _write(directory / MARKDOWN_NAME, markdown(result, networks))
-        _write(directory / TIMELINE_NAME, timeline_svg(result.cells, networks))
+        # Atomic: a reader (CI artifact upload) never sees half a report.
+        atomic_write(directory / JSON_NAME, json.dumps(report_document(result), indent=2) + "\n")
+        atomic_write(directory / MARKDOWN_NAME, markdown(result, networks))
+        atomic_write(directory / TIMELINE_NAME, timeline_svg(result.cells, networks))
     except OSError as failure:
         raise ReportError(f"cannot write the report into {directory}: {failure.strerror}") from None
     return directory
@@ -53,18 +53,6 @@ def read_report(directory: Path) -> dict[str, Any]:
     if not isinstance(document, dict) or document.get("format") != REPORT_FORMAT:
         raise ReportError(f"{path} is not a regression report of format {REPORT_FORMAT}")
     return document
-
-
-def _write(path: Path, text: str) -> None:
-    """Atomic: a reader (CI artifact upload) never sees half a report."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def markdown(result: SuiteResult, networks: Mapping[str, Network]) -> str:

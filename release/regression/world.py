@@ -266,8 +266,12 @@ class Stage:
         """The correct outcome: the operator holds a valid, unexpired certificate at ``slot``."""
         return self.network.opcert_valid_at(slot, credentials.start_kes_period)
 
-    def outcome(self, attempt: Attempt, *, correct: bool) -> CaseOutcome:
-        return CaseOutcome(self.holds(attempt), correct, attempt.message)
+    def judged_attempt(
+        self, credentials: KesCredentials, slot: int, *, kes_skew: int = 0
+    ) -> CaseOutcome:
+        """Register at ``slot``; correct means registered exactly when :meth:`valid` there."""
+        attempt = self.attempt(credentials, slot, kes_skew=kes_skew)
+        return CaseOutcome(self.holds(attempt), self.valid(credentials, slot), attempt.message)
 
     def close(self) -> None:
         self.signer_store.close()

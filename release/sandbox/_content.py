@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from release.distribution._settings import ReleaseConfig
+from release.markdown import table
 from release.notes.blog import (
     BlogPostInput,
     blog_post_path,
@@ -21,8 +22,10 @@ from release.notes.blog import (
     signer_instructions,
 )
 from release.notes.inputs import install_command
-from release.notes.markdown import table
 from release.notes.networks import parse_networks
+
+#: The branch holding the fix the sandbox's hotfix brings in.
+FIX_BRANCH = "fix/kes-registration"
 
 DISTRIBUTION_NAME = "Mithril"
 SIGNER = "mithril-signer"
@@ -396,5 +399,7 @@ def release_toml(*, repository: str, workdir: str, store: str, minisign_key: str
         + "\n".join(components)
         + f'\n[publish]\nbackend = "local"\nstore = "{store}"\n\n'
         f'[signing]\nminisign_key = "{minisign_key}"\n\n'
-        '[regression]\nnetworks = ["mainnet", "preprod", "preview"]\nepochs = 3\n'
+        '[regression]\nnetworks = ["mainnet", "preprod", "preview"]\nepochs = 3\n\n'
+        "[hotfix]\n# The fix `inv hotfix` brings in when no --fix is given.\n"
+        f'fixes = ["{FIX_BRANCH}"]\n'
     )

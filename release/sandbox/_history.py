@@ -13,7 +13,6 @@ from release.sandbox._git import DeterministicGit, Identity
 
 IDENTITY = Identity("Mithril Sandbox", "sandbox@mithril.invalid")
 MAIN_BRANCH = "main"
-FIX_BRANCH = "fix/kes-registration"
 TAGS = ("2537.0", "2543.0")
 
 
@@ -103,7 +102,7 @@ def build_repository(repository: Path, origin: Path) -> None:
     )
     record.tag("2543.0", _at(2025, 11, 3, 12, 0))
 
-    git("switch", "--quiet", "-c", FIX_BRANCH)
+    git("switch", "--quiet", "-c", content.FIX_BRANCH)
     record.commit(
         "Sign the protocol key afresh on every registration and accept the epoch's KES window",
         _at(2025, 11, 6, 18, 30),
@@ -138,5 +137,5 @@ def build_repository(repository: Path, origin: Path) -> None:
             f"{aggregator}/src/logging.rs": content.AGGREGATOR_LOGGING,
         },
     )
-    git("push", "--quiet", "--set-upstream", "origin", MAIN_BRANCH, FIX_BRANCH)
+    git("push", "--quiet", "--set-upstream", "origin", MAIN_BRANCH, content.FIX_BRANCH)
     git("push", "--quiet", "origin", *(f"refs/tags/{tag}" for tag in TAGS))

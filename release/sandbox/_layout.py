@@ -44,6 +44,10 @@ class SandboxAction(StrEnum):
     REUSE = "reuse"
     REBUILD = "rebuild"
 
+    @property
+    def past(self) -> str:
+        return {"create": "created", "reuse": "reused", "rebuild": "rebuilt"}[self.value]
+
 
 @dataclass(frozen=True)
 class SandboxStatus:

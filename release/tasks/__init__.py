@@ -5,9 +5,19 @@ from __future__ import annotations
 from invoke import Collection, Program
 
 from release import __version__
-from release.tasks import bench, kes, nodes, notes, regression, sandbox
+from release.tasks import bench, kes, nodes, notes, pipeline, regression, sandbox
 
 namespace = Collection()
+for release_task in (
+    pipeline.hotfix_task,
+    pipeline.promote,
+    pipeline.build,
+    pipeline.sign,
+    pipeline.tag,
+    pipeline.status,
+):
+    namespace.add_task(release_task)
+namespace.add_collection(pipeline.publish)
 namespace.add_collection(Collection.from_module(kes), name="kes")
 namespace.add_collection(Collection.from_module(notes), name="notes")
 namespace.add_collection(Collection.from_module(nodes), name="nodes")

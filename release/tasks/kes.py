@@ -5,14 +5,16 @@ from __future__ import annotations
 import binascii
 import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from invoke import Context, task
 from invoke.exceptions import Exit
 
 from release import kes
-from release._fs import SECRET_FILE_MODE, atomic_write
+from release._fs import DATA_MODE, SECRET_FILE_MODE, atomic_write
 from release.chain import get_network, load_networks, parse_time
 from release.diagnostics import check_operator_keys
 from release.errors import ReleaseToolError
@@ -38,10 +40,27 @@ def _read(path: str, what: str) -> str:
         raise ReleaseToolError(f"cannot read the {what} {path}: {failure.strerror}") from None
 
 
-def _write(path: str, text: str, *, secret: bool, force: bool, dry_run: bool) -> str:
+class _Output(NamedTuple):
+    path: str
+    text: str
+    secret: bool = False
+
+
+def _write(outputs: Sequence[_Output], *, force: bool, dry_run: bool) -> list[str]:
+    """Write each file (secrets with mode 0600); the paths, for the report."""
     if not dry_run:
-        atomic_write(Path(path), text, mode=SECRET_FILE_MODE if secret else 0o644, overwrite=force)
-    return path
+        for output in outputs:
+            mode = SECRET_FILE_MODE if output.secret else DATA_MODE
+            atomic_write(Path(output.path), output.text, mode=mode, overwrite=force)
+    return [output.path for output in outputs]
+
+
+#: Help of the options every key generator has.
+_KEYGEN_HELP = {
+    "force": "replace existing files",
+    "dry_run": "show what would be written, write nothing",
+    "json": "print a JSON object",
+}
 
 
 @task(
@@ -50,9 +69,7 @@ def _write(path: str, text: str, *, secret: bool, force: bool, dry_run: bool) ->
         "out": "KES signing key file to write",
         "vkey_out": "KES verification key file to write",
         "mithril": "write the signing key in Mithril's form (with its period), not cardano-cli's",
-        "force": "replace existing files",
-        "dry_run": "show what would be written, write nothing",
-        "json": "print a JSON object",
+        **_KEYGEN_HELP,
     }
 )
 @reports_errors
@@ -69,22 +86,14 @@ def keygen(
     """Generate a Sum6 KES key pair as cardano-cli text envelopes (signing key mode 0600)."""
     raw_seed = _hex_argument(seed, "seed", kes.SEED_SIZE) if seed else os.urandom(kes.SEED_SIZE)
     sk, vk = kes.keygen(raw_seed)
-    written = [
-        _write(
-            out,
-            kes.kes_signing_key_envelope(sk, mithril=mithril),
-            secret=True,
-            force=force,
-            dry_run=dry_run,
-        ),
-        _write(
-            vkey_out,
-            kes.kes_verification_key_envelope(vk),
-            secret=False,
-            force=force,
-            dry_run=dry_run,
-        ),
-    ]
+    written = _write(
+        [
+            _Output(out, kes.kes_signing_key_envelope(sk, mithril=mithril), secret=True),
+            _Output(vkey_out, kes.kes_verification_key_envelope(vk)),
+        ],
+        force=force,
+        dry_run=dry_run,
+    )
     _report({"kes_vk": vk.hex(), "files": written, "dry_run": dry_run}, json)
 
 
@@ -93,9 +102,7 @@ def keygen(
         "out": "cold signing key file to write",
         "vkey_out": "cold verification key file to write",
         "counter_out": "issue counter file to write (next issue number 0)",
-        "force": "replace existing files",
-        "dry_run": "show what would be written, write nothing",
-        "json": "print a JSON object",
+        **_KEYGEN_HELP,
     }
 )
 @reports_errors
@@ -111,25 +118,15 @@ def cold_keygen(
     """Generate a stake pool cold key pair and issue counter (for test pools and drills)."""
     cold_seed = os.urandom(kes.SEED_SIZE)
     cold_vk = kes.cold_verification_key(cold_seed)
-    written = [
-        _write(
-            out, kes.cold_signing_key_envelope(cold_seed), secret=True, force=force, dry_run=dry_run
-        ),
-        _write(
-            vkey_out,
-            kes.cold_verification_key_envelope(cold_vk),
-            secret=False,
-            force=force,
-            dry_run=dry_run,
-        ),
-        _write(
-            counter_out,
-            kes.issue_counter_envelope(0, cold_vk),
-            secret=False,
-            force=force,
-            dry_run=dry_run,
-        ),
-    ]
+    written = _write(
+        [
+            _Output(out, kes.cold_signing_key_envelope(cold_seed), secret=True),
+            _Output(vkey_out, kes.cold_verification_key_envelope(cold_vk)),
+            _Output(counter_out, kes.issue_counter_envelope(0, cold_vk)),
+        ],
+        force=force,
+        dry_run=dry_run,
+    )
     _report(
         {"pool_id": kes.pool_id_from_cold_vk(cold_vk), "files": written, "dry_run": dry_run}, json
     )
@@ -174,7 +171,7 @@ def issue_opcert(
     else:
         raise ReleaseToolError("give --counter-file or --issue-number")
     opcert = kes.OpCert.issue(kes_vk, cold_seed, number, kes_period)
-    written = [_write(out, kes.opcert_envelope(opcert), secret=False, force=force, dry_run=dry_run)]
+    written = _write([_Output(out, kes.opcert_envelope(opcert))], force=force, dry_run=dry_run)
     if counter_file and not dry_run:
         atomic_write(Path(counter_file), kes.issue_counter_envelope(number + 1, opcert.cold_vk))
         written.append(counter_file)

@@ -41,6 +41,11 @@ _COMMON_HELP = {
 }
 
 
+def _facts(config_path: str) -> RepositoryFacts:
+    """What the notes are rendered from: the repository of the chosen release.toml."""
+    return RepositoryFacts(_config(config_path))
+
+
 def _config(path: str) -> ReleaseConfig:
     if path:
         return load_config(Path(path))
@@ -96,7 +101,7 @@ def rollback(
     json: bool = False,
 ) -> None:
     """Render rollback.md: the version SPOs return to until the fix ships, and how."""
-    facts = RepositoryFacts(_config(config))
+    facts = _facts(config)
     data = rollback_input(
         facts,
         _report(report),
@@ -138,8 +143,7 @@ def upgrade(
     json: bool = False,
 ) -> None:
     """Render upgrade.md: what the hotfix changes, who was hit, how to upgrade and check."""
-    release_config = _config(config)
-    facts = RepositoryFacts(release_config)
+    facts = _facts(config)
     data = upgrade_input(
         facts,
         _report(report),
@@ -147,12 +151,12 @@ def upgrade(
         base_tag=base or None,
         public_key=Path(public_key)
         if public_key
-        else release_config.signing.minisign_key.with_suffix(".pub"),
+        else facts.config.signing.minisign_key.with_suffix(".pub"),
         changes=tuple(change or ()),
     )
     _deliver(
         "upgrade.md",
-        render_upgrade(data, repo_root=release_config.root),
+        render_upgrade(data, repo_root=facts.config.root),
         out,
         dry_run=dry_run,
         json=json,
@@ -183,8 +187,8 @@ def blog(
     json: bool = False,
 ) -> None:
     """Render the distribution's dev blog post: updated for a hotfix, or written anew."""
-    release_config = _config(config)
-    facts = RepositoryFacts(release_config)
+    facts = _facts(config)
+    release_config = facts.config
     tag = tag or facts.latest_release()
     day = _date(date)
     distribution = f"{parse_distribution_version(tag).yyww:04d}"

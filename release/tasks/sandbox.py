@@ -42,8 +42,7 @@ def sandbox(
             }
         )
         return
-    done = {"create": "created", "reuse": "reused", "rebuild": "rebuilt"}[action.value]
-    headline = f"would {action.value}" if dry_run else done
+    headline = f"would {action.value}" if dry_run else action.past
     console.print(
         f"sandbox {headline}: {root}" + (f" ({reason})" if reason else ""), soft_wrap=True
     )

@@ -86,6 +86,15 @@ def spawn_driver(*args: str, token: str = TOKEN) -> subprocess.Popen[str]:
     )
 
 
+def github_driver_args(server: FakeGitHub, tmp_path: Path) -> list[str]:
+    """Driver arguments publishing ``tmp_path / "dist"`` to ``server`` as :data:`TAG`."""
+    return [
+        *("--backend", "github", "--base-url", server.base_url, "--repo", server.repo),
+        *("--tag", TAG, "--files", str(tmp_path / "dist")),
+        *("--journal", str(tmp_path / "journal.jsonl")),
+    ]
+
+
 def run_driver(
     *args: str, server: FakeGitHub | None = None, timeout: float = 60
 ) -> tuple[int, str, str]:
@@ -101,7 +110,13 @@ RELEASE_NAME = "Mithril Distribution 2543.1-hotfix"
 RELEASE_BODY = "Hotfix: the signer registers again after a restart late in an epoch."
 
 
-def publish_to(publisher: Publisher, files: list[Path], *, body: str = RELEASE_BODY) -> ReleaseView:
+def publish_to(
+    publisher: Publisher,
+    files: list[Path],
+    *,
+    body: str = RELEASE_BODY,
+    record: Recorder | None = None,
+) -> ReleaseView:
     """The publish every test runs: same tag, title and target."""
     return publish_prerelease(
         publisher,
@@ -110,6 +125,7 @@ def publish_to(publisher: Publisher, files: list[Path], *, body: str = RELEASE_B
         body=body,
         files=files,
         target_commitish="main",
+        record=record,
     )
 
 

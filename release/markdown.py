@@ -1,4 +1,8 @@
-"""Markdown building blocks shared by the templates and the sandbox's sample files."""
+"""Markdown pieces written the way Mithril's own files write them.
+
+The notes templates, the CHANGELOG's crates table and the sandbox's sample files all use
+them, so this module stays free of imports from any of those layers.
+"""
 
 from __future__ import annotations
 

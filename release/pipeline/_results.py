@@ -1,0 +1,63 @@
+"""The JSON document every pipeline task prints last: what the release is, where it lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from release.distribution._settings import ReleaseConfig
+from release.pipeline._engine import StepReport, StepState
+from release.pipeline._target import HotfixTarget
+from release.publish import Publisher, ReleaseView
+
+
+def release_json(view: ReleaseView | None, config: ReleaseConfig) -> dict[str, Any] | None:
+    if view is None:
+        return None
+    where = "path" if config.publish.backend == "local" else "url"
+    return {
+        "state": view.state,
+        "latest": view.latest,
+        where: view.url_or_path,
+        "assets": [
+            {"name": asset.name, "sha256": asset.sha256, "size": asset.size}
+            for asset in view.assets
+        ],
+    }
+
+
+def store_location(config: ReleaseConfig) -> str:
+    if config.publish.backend == "local":
+        return str(config.publish.store)
+    return f"{config.publish.api_url} {config.publish.repo}"
+
+
+def result_json(
+    *,
+    config: ReleaseConfig,
+    target: HotfixTarget,
+    publisher: Publisher,
+    versions: dict[str, tuple[str, str]],
+    notes: dict[str, Path],
+    steps: list[StepReport],
+    dry_run: bool,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """``tag``, ``branch``, ``versions``, ``release``, ``notes``, ``repo``, ``store`` and steps."""
+    document: dict[str, Any] = {
+        "tag": target.tag,
+        "branch": target.branch,
+        "base": target.base_tag,
+        "versions": {name: after for name, (_, after) in versions.items()},
+        "changed": {name: [b, a] for name, (b, a) in versions.items() if b != a},
+        "release": release_json(publisher.find(target.tag), config),
+        "notes": {name: str(path) for name, path in notes.items()},
+        "repo": str(config.root),
+        "store": store_location(config),
+        "dry_run": dry_run,
+        "complete": all(step.state is StepState.DONE for step in steps),
+        "steps": [step.as_json() for step in steps],
+    }
+    if error is not None:
+        document["error"] = error
+    return document

@@ -1,0 +1,103 @@
+"""What every pipeline run shares: configuration, repository, store, paths, date, journal."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import fcntl
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from release.distribution._settings import ReleaseConfig
+from release.errors import ReleaseToolError
+from release.pipeline._journal import Journal
+
+
+class ConcurrentRunError(ReleaseToolError):
+    """Another run holds the workdir lock."""
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """Where one tag's files go: ``<workdir>/<tag>/{dist,stage,regression,notes}``."""
+
+    workdir: Path
+    tag: str
+
+    @property
+    def root(self) -> Path:
+        return self.workdir / self.tag
+
+    @property
+    def dist(self) -> Path:
+        return self.root / "dist"
+
+    @property
+    def stage(self) -> Path:
+        return self.root / "stage"
+
+    @property
+    def regression(self) -> Path:
+        return self.root / "regression"
+
+    @property
+    def notes(self) -> Path:
+        return self.root / "notes"
+
+    @property
+    def journal(self) -> Path:
+        return self.root / "journal.json"
+
+
+def open_journal(paths: RunPaths, *, dry_run: bool) -> Journal:
+    return Journal.open(paths.journal, writable=not dry_run)
+
+
+@contextlib.contextmanager
+def exclusive(workdir: Path, *, dry_run: bool) -> Iterator[None]:
+    """One mutating run at a time per workdir; dry runs only read and take no lock."""
+    if dry_run:
+        yield
+        return
+    workdir.mkdir(parents=True, exist_ok=True)
+    with open(workdir / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise ConcurrentRunError(
+                f"{holder} is already running a release step in {workdir}; wait for it to finish"
+            ) from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def dated_commits(repo: git.Repo, date: datetime.date, *, after: int) -> Iterator[None]:
+    """Commits and tags made inside carry one time: the release date, or just ``after``.
+
+    ``after`` is the newest commit time the release builds on (base and fixes), so the time
+    depends on the release alone, not on how far an interrupted run got: two runs of the
+    same release on the same day make the same commits, hence the same commit ids, hence
+    byte-identical archives (their timestamps come from the commit).
+    """
+    midnight = int(datetime.datetime.combine(date, datetime.time(), datetime.UTC).timestamp())
+    moment = max(midnight, after + 1)
+    stamp = f"@{moment} +0000"
+    with repo.git.custom_environment(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp):
+        yield
+
+
+def config_label(config: ReleaseConfig) -> str:
+    return str(config.source) if config.source else "the embedded sandbox"

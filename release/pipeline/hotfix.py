@@ -1,0 +1,530 @@
+"""``inv hotfix``: a base release plus fixes -> a gated, signed, published pre-release.
+
+Steps, each converging on what it finds: preflight, branch, fixes, release commit (version
+bumps and CHANGELOG), build, regression gate (on the built executables), signatures, tag,
+push, publish, SPO notes. Nothing is tagged, pushed or published before the gate passes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import git
+
+from release._fs import atomic_write
+from release.chain import get_networks, load_networks
+from release.distribution import signing
+from release.distribution._git import (
+    Change,
+    StepOutcome,
+    bring_in_fixes,
+    changed_components,
+    commit_timestamp,
+    component_versions,
+    current_branch,
+    ensure_hotfix_branch,
+    ensure_tag,
+    main_refs,
+    open_repository,
+    plan_bump,
+    preflight,
+    push_release,
+    resolve_commit,
+    tag_names,
+)
+from release.distribution._settings import ReleaseConfig
+from release.distribution.build import build_distribution
+from release.distribution.bump import (
+    apply_release_commit,
+    plan_release_commit,
+    release_commit_files,
+)
+from release.distribution.errors import RepositoryStateError, TagConflictError
+from release.errors import ReleaseToolError
+from release.notes import (
+    ReleaseStage,
+    load_report,
+    render_release_body,
+    render_rollback,
+    render_upgrade,
+)
+from release.notes.sources import RepositoryFacts, release_body_input, rollback_input, upgrade_input
+from release.pipeline._engine import Display, Step, StepReport, run_steps
+from release.pipeline._journal import Journal
+from release.pipeline._run import RunPaths, dated_commits, exclusive, open_journal
+from release.pipeline._target import HotfixTarget, resolve_target, target_for_tag
+from release.publish import (
+    Plan,
+    Publisher,
+    ReleaseView,
+    open_publisher,
+    plan_publish,
+    publish_prerelease,
+)
+from release.regression import gate, run_suite
+
+ARCHIVE_SUFFIX = ".tar.gz"
+NOTE_FILES = {"rollback": "rollback.md", "upgrade": "upgrade.md"}
+
+
+class NothingToReleaseError(ReleaseToolError):
+    """No fix and no changed component: a hotfix would ship nothing new."""
+
+
+class GateFailedError(ReleaseToolError):
+    """The regression gate found a failure in the built executables."""
+
+
+class GateSetupError(ReleaseToolError):
+    """The configuration gives the gate nothing to run."""
+
+
+@dataclass(frozen=True)
+class HotfixOptions:
+    base: str | None = None
+    #: Commits to bring in; empty: the configuration's ``[hotfix] fixes``.
+    fixes: tuple[str, ...] = ()
+    #: The release date (CHANGELOG, commit times); default: today (UTC).
+    date: datetime.date | None = None
+    dry_run: bool = False
+    #: Work on this existing hotfix tag instead of the unfinished or next hotfix.
+    tag: str | None = None
+
+
+@dataclass
+class HotfixRun:
+    config: ReleaseConfig
+    repo: git.Repo
+    publisher: Publisher
+    target: HotfixTarget
+    fixes: tuple[str, ...]
+    date: datetime.date
+    dry_run: bool
+    paths: RunPaths
+    journal: Journal
+    #: The tag existed when the run started: the git steps only check it.
+    tagged: bool
+    executables: dict[str, Path] = field(default_factory=dict)
+    signing_key: signing.MinisignSecretKey | None = None
+    release: ReleaseView | None = None
+    notes: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def rev(self) -> str:
+        return self.target.tag if self.tagged else "HEAD"
+
+
+@dataclass
+class HotfixResult:
+    config: ReleaseConfig
+    target: HotfixTarget
+    steps: list[StepReport]
+    run: HotfixRun
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _preflight(run: HotfixRun) -> StepOutcome:
+    config, repo = run.config, run.repo
+    base = resolve_commit(repo, run.target.base_tag)
+    for ref in run.fixes:
+        resolve_commit(repo, ref)
+    password = os.environ.get(config.signing.minisign_password_env)
+    run.signing_key = signing.load_minisign_key(config.signing.minisign_key, password)
+    if run.tagged:
+        _check_tag_belongs(run, base)
+        return StepOutcome(Change.UNCHANGED, f"{run.target.tag} is tagged: finishing its release")
+    branch = current_branch(repo)
+    resuming = branch == run.target.branch
+    tolerate = _release_commit_files(run) if resuming else []
+    branch = preflight(repo, branches={config.main_branch, run.target.branch}, tolerate=tolerate)
+    return StepOutcome(Change.UNCHANGED, f"clean work tree on {branch}, base {run.target.base_tag}")
+
+
+def _release_commit_files(run: HotfixRun) -> list[Path]:
+    """The files the release commit writes: an interrupted run may have left them changed."""
+    plan = plan_release_commit(
+        run.repo, run.config, run.target.version, run.target.base_tag, rev="HEAD"
+    )
+    return release_commit_files(run.config, plan)
+
+
+def _check_tag_belongs(run: HotfixRun, base: git.Commit) -> None:
+    """An existing tag is this hotfix's only if it sits on the hotfix branch, above the base."""
+    repo, tag, branch = run.repo, run.target.tag, run.target.branch
+    tagged = resolve_commit(repo, tag)
+    known = {ref.path for ref in repo.refs}
+    tips = [
+        ref
+        for ref in (f"refs/heads/{branch}", f"refs/remotes/{run.config.remote}/{branch}")
+        if ref in known
+    ]
+    on_branch = any(repo.is_ancestor(tagged, resolve_commit(repo, tip)) for tip in tips)
+    if tagged == base or not repo.is_ancestor(base, tagged) or not on_branch:
+        raise TagConflictError(
+            f"tag {tag} already exists at {tagged.hexsha[:12]}, which is not a commit of "
+            f"{branch} above {run.target.base_tag}; a released tag is never moved: delete the "
+            "stray tag if it was never pushed, or release the next version"
+        )
+
+
+def _branch(run: HotfixRun) -> StepOutcome:
+    if run.tagged:
+        return StepOutcome(Change.UNCHANGED, f"released from {run.target.branch}")
+    return ensure_hotfix_branch(
+        run.repo,
+        run.target.version,
+        run.target.base_tag,
+        remote=run.config.remote,
+        dry_run=run.dry_run,
+    )
+
+
+def _fixes(run: HotfixRun) -> StepOutcome:
+    if run.tagged:
+        return StepOutcome(Change.UNCHANGED, "in the tag")
+    branch = run.target.branch
+    if not run.fixes:
+        tip = run.repo.heads[branch].commit if branch in run.repo.heads else None
+        base = resolve_commit(run.repo, run.target.base_tag)
+        if tip is None or tip == base:
+            raise NothingToReleaseError(
+                f"{branch} has no commit since {run.target.base_tag} and no fix was named: "
+                "pass --fix REF (or set [hotfix] fixes in the configuration)"
+            )
+        return StepOutcome(Change.UNCHANGED, f"fixes already on {branch}")
+    outcomes = bring_in_fixes(
+        run.repo, run.fixes, base_tag=run.target.base_tag, branch=branch, dry_run=run.dry_run
+    )
+    changes = {outcome.change for outcome in outcomes}
+    change = next(
+        (kind for kind in (Change.PLANNED, Change.APPLIED) if kind in changes), Change.UNCHANGED
+    )
+    return StepOutcome(change, "; ".join(outcome.detail for outcome in outcomes))
+
+
+def _release_commit(run: HotfixRun) -> StepOutcome:
+    if run.tagged:
+        versions = component_versions(run.repo, run.config.components, run.target.tag)
+        return StepOutcome(Change.UNCHANGED, f"versions as tagged ({_shipped(run, versions)})")
+    plan = plan_release_commit(
+        run.repo, run.config, run.target.version, run.target.base_tag, rev="HEAD"
+    )
+    if not plan.bumps:
+        raise NothingToReleaseError(
+            f"no component changed since {run.target.base_tag}: the fixes touch no component path"
+        )
+    outcome = apply_release_commit(run.repo, run.config, plan, date=run.date, dry_run=run.dry_run)
+    bumps = ", ".join(f"{b.component.name} {b.current} -> {b.target}" for b in plan.bumps)
+    return StepOutcome(outcome.change, f"{outcome.detail} ({bumps})")
+
+
+def _shipped(run: HotfixRun, versions: dict[str, str]) -> str:
+    return ", ".join(
+        f"{component.name} {versions[component.name]}"
+        for component in run.config.components
+        if component.ships_executable
+    )
+
+
+def _build(run: HotfixRun) -> StepOutcome:
+    commit = resolve_commit(run.repo, run.rev)
+    stamp = run.journal.stamps.get("build")
+    if stamp and stamp["commit"] == commit.hexsha and _stamp_holds(run.paths, stamp):
+        run.executables = {kind: run.paths.root / path for kind, path in stamp["builtin"].items()}
+        return StepOutcome(Change.UNCHANGED, f"built from {commit.hexsha[:12]}")
+    if run.dry_run:
+        return StepOutcome(Change.PLANNED, f"build {len(run.config.targets)} targets")
+    if any(c.build for c in run.config.components) and run.repo.head.commit != commit:
+        raise RepositoryStateError(
+            f"check out {run.rev} ({commit.hexsha[:12]}): build commands run in the work tree"
+        )
+    result = build_distribution(
+        run.config,
+        run.target.version,
+        versions=component_versions(run.repo, run.config.components, run.rev),
+        epoch=commit_timestamp(run.repo, run.rev),
+        dist_dir=run.paths.dist,
+        stage_dir=run.paths.stage,
+    )
+    run.executables = dict(result.builtin)
+    run.journal.stamp(
+        "build",
+        commit=commit.hexsha,
+        files={path.name: _sha256(path) for path in result.files},
+        builtin={k: str(p.relative_to(run.paths.root)) for k, p in result.builtin.items()},
+        executables={k: _sha256(p) for k, p in result.builtin.items()},
+    )
+    return StepOutcome(Change.APPLIED, f"{len(result.files)} files from {commit.hexsha[:12]}")
+
+
+def _stamp_holds(paths: RunPaths, stamp: dict[str, object]) -> bool:
+    """Whether the files a build stamp lists are all there, unchanged."""
+    files = stamp["files"]
+    executables = stamp["executables"]
+    builtin = stamp["builtin"]
+    assert isinstance(files, dict) and isinstance(executables, dict) and isinstance(builtin, dict)
+    targets = [(paths.dist / name, digest) for name, digest in files.items()]
+    targets += [(paths.root / builtin[kind], digest) for kind, digest in executables.items()]
+    return all(path.is_file() and _sha256(path) == digest for path, digest in targets)
+
+
+def _gate(run: HotfixRun) -> StepOutcome:
+    missing = {"signer", "aggregator"} - set(run.executables)
+    if missing:
+        raise GateSetupError(
+            f"the regression gate runs the builtin signer and aggregator; no component of "
+            f"{run.config.source or 'the configuration'} has builder = "
+            f"{' or '.join(repr(m) for m in sorted(missing))}"
+        )
+    digests = {kind: _sha256(run.executables[kind]) for kind in ("signer", "aggregator")}
+    stamp = run.journal.stamps.get("gate")
+    report = run.paths.regression / "report.json"
+    if stamp and stamp["passed"] and stamp["executables"] == digests and report.is_file():
+        return StepOutcome(Change.UNCHANGED, str(stamp["summary"]))
+    if run.dry_run:
+        return StepOutcome(Change.PLANNED, "run the epoch-window suite on the built executables")
+    settings = run.config.regression
+    custom = load_networks(settings.networks_file) if settings.networks_file else None
+    result = gate(
+        run.executables["signer"],
+        run.executables["aggregator"],
+        report_dir=run.paths.regression,
+        networks=get_networks(settings.networks, custom),
+        epochs=settings.epochs,
+    )
+    run.journal.stamp("gate", passed=result.passed, executables=digests, summary=result.summary)
+    if not result.passed:
+        raise GateFailedError(
+            f"{result.summary} (report: {run.paths.regression}); nothing was tagged or published"
+        )
+    return StepOutcome(Change.APPLIED, result.summary)
+
+
+def _sign(run: HotfixRun) -> StepOutcome:
+    archives = sorted(p.name for p in run.paths.dist.glob(f"*{ARCHIVE_SUFFIX}"))
+    if run.dry_run:
+        planned = signing.planned_files(archives, gpg_key=run.config.signing.gpg_key)
+        if all((run.paths.dist / name).is_file() for name in planned):
+            return StepOutcome(Change.UNCHANGED, f"{len(planned)} signature and key files present")
+        return StepOutcome(Change.PLANNED, f"CHECKSUM and signatures for {len(archives)} archives")
+    assert run.signing_key is not None
+    signed = signing.sign_distribution(
+        run.paths.dist, run.signing_key, run.target.version, gpg_key=run.config.signing.gpg_key
+    )
+    change = Change.APPLIED if signed.written else Change.UNCHANGED
+    return StepOutcome(
+        change, f"{len(signed.files)} files, minisign key {signed.public_key.key_id_hex}"
+    )
+
+
+def _tag(run: HotfixRun) -> StepOutcome:
+    return ensure_tag(
+        run.repo,
+        run.target.tag,
+        rev=run.rev,
+        message=f"{run.config.name} distribution {run.target.version}",
+        gpg_key=run.config.signing.gpg_key,
+        dry_run=run.dry_run,
+    )
+
+
+def _push(run: HotfixRun) -> StepOutcome:
+    if run.tagged and run.target.branch not in run.repo.heads:
+        return StepOutcome(Change.UNCHANGED, f"{run.target.tag} came from {run.config.remote}")
+    return push_release(
+        run.repo,
+        remote=run.config.remote,
+        branch=run.target.branch,
+        tag=run.target.tag,
+        dry_run=run.dry_run,
+    )
+
+
+def _publish(run: HotfixRun) -> StepOutcome:
+    existing = run.publisher.find(run.target.tag)
+    if existing is not None and existing.state == "release":
+        run.release = existing
+        return StepOutcome(Change.UNCHANGED, f"promoted already: {existing.url_or_path}")
+    files = sorted(path for path in run.paths.dist.iterdir() if path.is_file())
+    request = {
+        "tag": run.target.tag,
+        "name": f"{run.config.name} v{run.target.version}",
+        "body": release_body(run.config, run.target, run.paths, ReleaseStage.PRERELEASE),
+        "files": files,
+        "target_commitish": resolve_commit(run.repo, run.target.tag).hexsha,
+    }
+    plan = plan_publish(run.publisher, **request)  # type: ignore[arg-type]
+    if plan.complete:
+        run.release = existing
+        return StepOutcome(Change.UNCHANGED, f"pre-release with {len(files)} assets")
+    to_do = _describe_plan(plan)
+    if run.dry_run:
+        return StepOutcome(Change.PLANNED, to_do)
+    run.release = publish_prerelease(
+        run.publisher,
+        **request,  # type: ignore[arg-type]
+        record=run.journal.record_publish,
+    )
+    return StepOutcome(Change.APPLIED, f"{to_do}: {run.release.url_or_path}")
+
+
+def _describe_plan(plan: Plan) -> str:
+    """The publish plan's open steps in a few words ("release, 12 assets, verify, ...")."""
+    open_steps = [step.step for step in plan.steps if step.state != "done"]
+    assets = [name for name in open_steps if name.startswith("asset:")]
+    words = [name for name in open_steps if not name.startswith("asset:")]
+    if assets:
+        words.insert(min(1, len(words)), f"{len(assets)} assets")
+    return ", ".join(words)
+
+
+def release_body(
+    config: ReleaseConfig, target: HotfixTarget, paths: RunPaths, stage: ReleaseStage
+) -> str:
+    """The release notes for ``stage``: the pre-release's, or the promoted release's."""
+    return render_release_body(
+        release_body_input(
+            RepositoryFacts(config),
+            tag=target.tag,
+            stage=stage,
+            public_key=paths.dist / signing.MINISIGN_PUBLIC_KEY_FILE,
+            report=load_report(paths.regression),
+            base_tag=target.base_tag,
+        ),
+        repo_root=config.root,
+    )
+
+
+def ensure_report(config: ReleaseConfig, paths: RunPaths, *, dry_run: bool) -> None:
+    """The regression report the notes quote; on a machine that did not run the gate (CI's
+    promote job) the suite runs again: it is deterministic, so the report is the same."""
+    if (paths.regression / "report.json").is_file():
+        return
+    if dry_run:
+        raise GateSetupError(
+            f"no regression report in {paths.regression}: the notes need one (run without "
+            "--dry-run to produce it)"
+        )
+    settings = config.regression
+    custom = load_networks(settings.networks_file) if settings.networks_file else None
+    run_suite(get_networks(settings.networks, custom), settings.epochs, report_dir=paths.regression)
+
+
+def _notes(run: HotfixRun) -> StepOutcome:
+    facts = RepositoryFacts(run.config)
+    report = load_report(run.paths.regression)
+    documents = {
+        "rollback": render_rollback(
+            rollback_input(facts, report, broken_tag=run.target.base_tag),
+            repo_root=run.config.root,
+        ),
+        "upgrade": render_upgrade(
+            upgrade_input(
+                facts,
+                report,
+                tag=run.target.tag,
+                public_key=run.paths.dist / signing.MINISIGN_PUBLIC_KEY_FILE,
+                base_tag=run.target.base_tag,
+            ),
+            repo_root=run.config.root,
+        ),
+    }
+    run.notes = {name: run.paths.notes / NOTE_FILES[name] for name in documents}
+    pending = [
+        name
+        for name, text in documents.items()
+        if not run.notes[name].is_file() or run.notes[name].read_text() != text
+    ]
+    if not pending:
+        return StepOutcome(Change.UNCHANGED, f"{', '.join(NOTE_FILES.values())} up to date")
+    if run.dry_run:
+        return StepOutcome(Change.PLANNED, f"write {', '.join(NOTE_FILES[n] for n in pending)}")
+    for name in pending:
+        atomic_write(run.notes[name], documents[name])
+    return StepOutcome(Change.APPLIED, f"wrote {', '.join(NOTE_FILES[n] for n in pending)}")
+
+
+STEPS: tuple[Step[HotfixRun], ...] = (
+    Step("preflight", "check the repository, fixes and signing key", _preflight),
+    Step("branch", "hotfix branch from the base release", _branch),
+    Step("fixes", "bring the fixes in", _fixes),
+    Step("release-commit", "bump changed components and the CHANGELOG", _release_commit),
+    Step("build", "build the distribution (reproducible)", _build),
+    Step("gate", "regression gate on the built executables", _gate),
+    Step("sign", "CHECKSUM and signatures", _sign),
+    Step("tag", "annotated tag", _tag),
+    Step("push", "push the branch and the tag", _push),
+    Step("publish", "publish the pre-release", _publish),
+    Step("notes", "SPO rollback and upgrade notes", _notes),
+)
+STEP_NAMES = tuple(step.name for step in STEPS)
+
+
+def prepare(config: ReleaseConfig, options: HotfixOptions) -> HotfixRun:
+    """Read the world and decide what this run is about; writes nothing."""
+    repo = open_repository(config.root)
+    publisher = open_publisher(config.publish, root=config.root)
+    if options.tag:
+        target = target_for_tag(repo, options.tag)
+    else:
+        target = resolve_target(repo, publisher, base=options.base)
+    fixes = options.fixes or config.hotfix.fixes
+    paths = RunPaths(config.workdir, target.tag)
+    return HotfixRun(
+        config=config,
+        repo=repo,
+        publisher=publisher,
+        target=target,
+        fixes=fixes,
+        date=options.date or datetime.datetime.now(datetime.UTC).date(),
+        dry_run=options.dry_run,
+        paths=paths,
+        journal=open_journal(paths, dry_run=options.dry_run),
+        tagged=target.tag in tag_names(repo),
+    )
+
+
+def planned_versions(run: HotfixRun) -> dict[str, tuple[str, str]]:
+    """Each component's version at the base and in the hotfix (tagged, or as planned)."""
+    repo, config, base = run.repo, run.config, run.target.base_tag
+    before = component_versions(repo, config.components, base)
+    if run.tagged:
+        after = component_versions(repo, config.components, run.target.tag)
+        return {name: (before[name], after[name]) for name in before}
+    branch = run.target.branch
+    rev = branch if branch in repo.heads else base
+    changed = {c.name for c in changed_components(repo, config.components, base, rev)}
+    for ref in run.fixes:
+        fix = resolve_commit(repo, ref)
+        for parent in fix.parents[:1]:
+            changed |= {
+                c.name for c in changed_components(repo, config.components, parent.hexsha, ref)
+            }
+    main = main_refs(repo, main_branch=config.main_branch, remote=config.remote)
+    after = component_versions(repo, config.components, rev)
+    for component in config.components:
+        if component.name in changed:
+            bump = plan_bump(repo, component, base_tag=base, main=main, rev=rev)
+            after[component.name] = str(bump.target)
+    return {name: (before[name], after[name]) for name in before}
+
+
+def run_hotfix(run: HotfixRun, *, display: Display, until: str | None = None) -> HotfixResult:
+    """Run the steps (up to ``until``) for the prepared ``run``."""
+    steps = STEPS if until is None else STEPS[: STEP_NAMES.index(until) + 1]
+    floor = max(
+        resolve_commit(run.repo, ref).committed_date for ref in (run.target.base_tag, *run.fixes)
+    )
+    with (
+        exclusive(run.config.workdir, dry_run=run.dry_run),
+        dated_commits(run.repo, run.date, after=floor),
+    ):
+        reports = run_steps(steps, run, dry_run=run.dry_run, journal=run.journal, display=display)
+    return HotfixResult(run.config, run.target, reports, run)

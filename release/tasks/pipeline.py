@@ -1,0 +1,446 @@
+"""The release itself: ``inv hotfix``, ``inv promote``, the partial steps and ``inv status``."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from invoke import Collection, Context, task
+from invoke.exceptions import Exit
+
+from release.distribution._git import component_versions
+from release.distribution._settings import ReleaseConfig
+from release.errors import ReleaseToolError
+from release.pipeline import HotfixOptions, StepFailedError, StepReport, prepare, run_hotfix
+from release.pipeline._engine import Display
+from release.pipeline._results import result_json, store_location
+from release.pipeline._select import Selection, select_config
+from release.pipeline._target import latest_hotfix_tag
+from release.pipeline.hotfix import NOTE_FILES, HotfixRun, planned_versions
+from release.pipeline.promote import PromoteOptions, PromoteRun, prepare_promote, run_promote
+from release.tasks._cli import EXIT_ERROR, console, emit_json, reports_errors
+from release.tasks._progress import ConsoleDisplay, steps_table
+
+_COMMON_HELP = {
+    "config": "release.toml to use (default: ./release.toml, else the embedded sandbox)",
+    "date": "release date YYYY-MM-DD for the CHANGELOG and commit times (default: today, UTC)",
+    "dry_run": "read everything, write nothing: show the plan and the state of each step",
+    "yes": "do not ask for confirmation (CI); the sandbox never asks",
+    "json": "print one JSON object last on stdout (progress stays on stderr)",
+}
+_HOTFIX_HELP = {
+    **_COMMON_HELP,
+    "base": "release tag to fix (default: the unfinished hotfix, else the last release)",
+    "fix": "commit or branch to cherry-pick (repeatable; default: [hotfix] fixes)",
+}
+
+
+class _Quiet:
+    """No progress lines: ``--json`` for a machine that only reads the document."""
+
+    def started(self, step: object) -> None:
+        pass
+
+    def finished(self, report: StepReport) -> None:
+        pass
+
+
+def _date(text: str) -> datetime.date | None:
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ReleaseToolError(f"--date {text!r} is not a date such as 2025-11-07") from None
+
+
+def _confirm(selection: Selection, question: str, *, yes: bool, dry_run: bool) -> None:
+    """Real repositories and stores ask first; the sandbox and dry runs never do."""
+    if yes or dry_run or selection.sandbox:
+        return
+    if not sys.stdin.isatty():
+        raise ReleaseToolError(f"{question}: pass --yes to run without a terminal")
+    answer = console.input(f"{question} [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise ReleaseToolError("stopped: nothing was changed")
+
+
+def _show_plan(run: HotfixRun, selection: Selection) -> None:
+    config = run.config
+    where = "the embedded sandbox" if selection.sandbox else str(config.source)
+    changes = ", ".join(
+        f"{name} {before} -> {after}"
+        for name, (before, after) in planned_versions(run).items()
+        if before != after
+    )
+    lines = {
+        "config": where,
+        "repository": str(config.root),
+        "base": run.target.base_tag,
+        "branch": run.target.branch,
+        "fixes": ", ".join(run.fixes) or "(commits already on the branch)",
+        "versions": changes or "(no component changed yet)",
+        "publish": f"{config.publish.backend}: {store_location(config)}",
+    }
+    if selection.note:
+        console.print(selection.note, soft_wrap=True)
+    console.print(
+        f"[bold]{config.name} {run.target.tag}[/bold]" + (" (dry run)" if run.dry_run else "")
+    )
+    for label, value in lines.items():
+        console.print(f"  {label:<11} {value}", soft_wrap=True, highlight=False)
+
+
+def _hotfix_task(
+    *,
+    config: str,
+    base: str,
+    fix: list[str],
+    date: str,
+    dry_run: bool,
+    yes: bool,
+    json: bool,
+    until: str | None,
+    question: str,
+    targets: list[str] | None = None,
+) -> None:
+    options = HotfixOptions(base=base or None, fixes=tuple(fix), date=_date(date), dry_run=dry_run)
+    with select_config(config or None, cwd=Path.cwd(), dry_run=dry_run) as selection:
+        release_config = _only_targets(selection.config, targets)
+        run = prepare(release_config, options)
+        _show_plan(run, selection)
+        _confirm(selection, f"{question} {run.target.tag}", yes=yes, dry_run=dry_run)
+        _execute(
+            lambda display: run_hotfix(run, display=display, until=until).steps,
+            run=run,
+            versions=lambda: planned_versions(run),
+            notes=lambda: run.notes or _existing_notes(run),
+            json=json,
+        )
+
+
+def _only_targets(config: ReleaseConfig, targets: list[str] | None) -> ReleaseConfig:
+    if not targets:
+        return config
+    unknown = sorted(set(targets) - set(config.targets))
+    if unknown:
+        raise ReleaseToolError(
+            f"--target {', '.join(unknown)}: not in [distribution] targets "
+            f"({', '.join(config.targets)})"
+        )
+    return replace(config, targets=tuple(t for t in config.targets if t in targets))
+
+
+def _existing_notes(run: HotfixRun | PromoteRun) -> dict[str, Path]:
+    return {
+        name: run.paths.notes / file
+        for name, file in NOTE_FILES.items()
+        if (run.paths.notes / file).is_file()
+    }
+
+
+def _execute(
+    steps: Callable[[Display], list[StepReport]],
+    *,
+    run: HotfixRun | PromoteRun,
+    versions: Callable[[], dict[str, tuple[str, str]]],
+    notes: Callable[[], dict[str, Path]],
+    json: bool,
+) -> None:
+    display: Display = ConsoleDisplay(console)
+    try:
+        reports = steps(display)
+    except StepFailedError as failure:
+        if json:
+            emit_json(
+                result_json(
+                    config=run.config,
+                    target=run.target,
+                    publisher=run.publisher,
+                    versions=versions(),
+                    notes=notes(),
+                    steps=failure.reports,
+                    dry_run=run.dry_run,
+                    error=str(failure),
+                )
+            )
+        raise Exit(f"error: {failure}", code=EXIT_ERROR) from None
+    document = result_json(
+        config=run.config,
+        target=run.target,
+        publisher=run.publisher,
+        versions=versions(),
+        notes=notes(),
+        steps=reports,
+        dry_run=run.dry_run,
+    )
+    _summarise(document)
+    if json:
+        emit_json(document)
+
+
+def _summarise(document: dict[str, object]) -> None:
+    release = document["release"]
+    if isinstance(release, dict):
+        where = release.get("path") or release.get("url")
+        assets = release["assets"]
+        console.print(
+            f"release {document['tag']}: {release['state']}, {len(assets)} assets, {where}",
+            soft_wrap=True,
+        )
+    notes = document["notes"]
+    if isinstance(notes, dict):
+        for name, path in notes.items():
+            console.print(f"  {name}: {path}", soft_wrap=True, highlight=False)
+    if not document["complete"]:
+        console.print(
+            "[yellow]steps left to do: run again without --dry-run[/yellow]"
+            if document["dry_run"]
+            else "[yellow]some steps are not done[/yellow]"
+        )
+
+
+@task(name="hotfix", help=_HOTFIX_HELP, iterable=["fix"])
+@reports_errors
+def hotfix_task(
+    c: Context,
+    base: str = "",
+    fix: list[str] | None = None,
+    config: str = "",
+    date: str = "",
+    dry_run: bool = False,
+    yes: bool = False,
+    json: bool = False,
+) -> None:
+    """Ship a hotfix: branch, fixes, bumps, build, gate, signatures, tag, pre-release, notes."""
+    _hotfix_task(
+        config=config,
+        base=base,
+        fix=fix or [],
+        date=date,
+        dry_run=dry_run,
+        yes=yes,
+        json=json,
+        until=None,
+        question="ship the hotfix",
+    )
+
+
+@task(
+    help={**_HOTFIX_HELP, "target": "build only this target (repeatable; CI matrices)"},
+    iterable=["fix", "target"],
+)
+@reports_errors
+def build(
+    c: Context,
+    base: str = "",
+    fix: list[str] | None = None,
+    target: list[str] | None = None,
+    config: str = "",
+    date: str = "",
+    dry_run: bool = False,
+    yes: bool = False,
+    json: bool = False,
+) -> None:
+    """Prepare the hotfix up to its build: branch, fixes, version bumps, CHANGELOG, archives."""
+    _hotfix_task(
+        config=config,
+        base=base,
+        fix=fix or [],
+        date=date,
+        dry_run=dry_run,
+        yes=yes,
+        json=json,
+        until="build",
+        question="build",
+        targets=target or [],
+    )
+
+
+@task(help=_HOTFIX_HELP, iterable=["fix"])
+@reports_errors
+def sign(
+    c: Context,
+    base: str = "",
+    fix: list[str] | None = None,
+    config: str = "",
+    date: str = "",
+    dry_run: bool = False,
+    yes: bool = False,
+    json: bool = False,
+) -> None:
+    """Build, pass the regression gate, then write CHECKSUM and the signatures."""
+    _hotfix_task(
+        config=config,
+        base=base,
+        fix=fix or [],
+        date=date,
+        dry_run=dry_run,
+        yes=yes,
+        json=json,
+        until="sign",
+        question="build and sign",
+    )
+
+
+@task(help=_HOTFIX_HELP, iterable=["fix"])
+@reports_errors
+def tag(
+    c: Context,
+    base: str = "",
+    fix: list[str] | None = None,
+    config: str = "",
+    date: str = "",
+    dry_run: bool = False,
+    yes: bool = False,
+    json: bool = False,
+) -> None:
+    """Everything up to the annotated tag, pushed with the hotfix branch (gate first)."""
+    _hotfix_task(
+        config=config,
+        base=base,
+        fix=fix or [],
+        date=date,
+        dry_run=dry_run,
+        yes=yes,
+        json=json,
+        until="push",
+        question="tag and push",
+    )
+
+
+@task(help=_HOTFIX_HELP, iterable=["fix"])
+@reports_errors
+def prerelease(
+    c: Context,
+    base: str = "",
+    fix: list[str] | None = None,
+    config: str = "",
+    date: str = "",
+    dry_run: bool = False,
+    yes: bool = False,
+    json: bool = False,
+) -> None:
+    """Publish the hotfix as a pre-release (every earlier step converges first), then notes."""
+    _hotfix_task(
+        config=config,
+        base=base,
+        fix=fix or [],
+        date=date,
+        dry_run=dry_run,
+        yes=yes,
+        json=json,
+        until=None,
+        question="publish the pre-release of",
+    )
+
+
+def _promote_task(
+    tag_name: str,
+    *,
+    config: str,
+    date: str,
+    dry_run: bool,
+    yes: bool,
+    json: bool,
+    until: str | None,
+) -> None:
+    options = PromoteOptions(tag=tag_name, date=_date(date), dry_run=dry_run)
+    with select_config(config or None, cwd=Path.cwd(), dry_run=dry_run) as selection:
+        run = prepare_promote(selection.config, options)
+        if selection.note:
+            console.print(selection.note, soft_wrap=True)
+        _confirm(selection, f"promote {tag_name} to the latest release", yes=yes, dry_run=dry_run)
+        _execute(
+            lambda display: run_promote(run, display=display, until=until).steps,
+            run=run,
+            versions=lambda: _tag_versions(run),
+            notes=lambda: run.notes or _existing_notes(run),
+            json=json,
+        )
+
+
+def _tag_versions(run: PromoteRun) -> dict[str, tuple[str, str]]:
+    before = component_versions(run.repo, run.config.components, run.target.base_tag)
+    after = component_versions(run.repo, run.config.components, run.target.tag)
+    return {name: (before[name], after[name]) for name in before}
+
+
+_PROMOTE_HELP = {**_COMMON_HELP, "tag": "the hotfix tag whose pre-release to promote"}
+
+
+@task(help=_PROMOTE_HELP)
+@reports_errors
+def promote(
+    c: Context,
+    tag: str,
+    config: str = "",
+    date: str = "",
+    dry_run: bool = False,
+    yes: bool = False,
+    json: bool = False,
+) -> None:
+    """Promote a tested pre-release: latest release, dev blog post, hotfix merged into main."""
+    _promote_task(tag, config=config, date=date, dry_run=dry_run, yes=yes, json=json, until=None)
+
+
+@task(help=_PROMOTE_HELP)
+@reports_errors
+def release(
+    c: Context,
+    tag: str,
+    config: str = "",
+    date: str = "",
+    dry_run: bool = False,
+    yes: bool = False,
+    json: bool = False,
+) -> None:
+    """Turn the pre-release into the latest release (only that: no blog post, no merge)."""
+    _promote_task(
+        tag, config=config, date=date, dry_run=dry_run, yes=yes, json=json, until="release"
+    )
+
+
+@task(
+    help={
+        "tag": "hotfix tag (default: the unfinished hotfix, else the latest, else the next)",
+        "config": _COMMON_HELP["config"],
+        "json": "print a JSON object",
+    }
+)
+@reports_errors
+def status(c: Context, tag: str = "", config: str = "", json: bool = False) -> None:
+    """What is done and what is left: the hotfix steps, then the promotion steps."""
+    with select_config(config or None, cwd=Path.cwd(), dry_run=True) as selection:
+        run = prepare(selection.config, HotfixOptions(dry_run=True, tag=tag or None))
+        latest = latest_hotfix_tag(run.repo)
+        if not tag and not run.tagged and latest is not None:
+            # Nothing unfinished: show the last hotfix (done) rather than the next one.
+            run = prepare(selection.config, HotfixOptions(dry_run=True, tag=latest))
+        quiet = _Quiet()
+        tables = {"hotfix": _dry_steps(lambda: run_hotfix(run, display=quiet).steps)}
+        if run.tagged:
+            promotion = prepare_promote(
+                selection.config, PromoteOptions(run.target.tag, dry_run=True)
+            )
+            tables["promote"] = _dry_steps(lambda: run_promote(promotion, display=quiet).steps)
+    if json:
+        emit_json(
+            {"tag": run.target.tag, **{k: [r.as_json() for r in v] for k, v in tables.items()}}
+        )
+        return
+    for name, reports in tables.items():
+        console.print(steps_table(reports, f"{name} {run.target.tag}"))
+
+
+def _dry_steps(steps: Callable[[], list[StepReport]]) -> list[StepReport]:
+    try:
+        return steps()
+    except StepFailedError as failure:
+        return failure.reports
+
+
+publish = Collection("publish", prerelease, release)

@@ -1,0 +1,145 @@
+"""`inv hotfix` then `inv promote` on the embedded sandbox, as a new user runs them."""
+
+import json
+import re
+import shutil
+import subprocess
+
+from conftest import inv
+from pipeline_support import BRANCH, DATE, TAG, git, run_json, sandbox_paths, tree_digest
+
+
+def test_hotfix_then_promote_end_to_end(tmp_path):
+    paths = sandbox_paths(tmp_path)
+    shipped = run_json("hotfix", "--date", DATE, cwd=tmp_path)
+
+    # The JSON document: what CI and scripts read.
+    assert shipped["tag"] == TAG and shipped["branch"] == BRANCH and shipped["base"] == "2543.0"
+    assert shipped["versions"]["mithril-signer"] == "0.2.276"
+    assert shipped["versions"]["mithril-aggregator"] == "0.7.93"  # main had 0.7.92
+    assert shipped["changed"] == {
+        "mithril-aggregator": ["0.7.90", "0.7.93"],
+        "mithril-signer": ["0.2.273", "0.2.276"],
+    }
+    assert shipped["complete"] is True
+    assert shipped["repo"] == str(paths["repo"]) and shipped["store"] == str(paths["store"])
+    release = shipped["release"]
+    assert release["state"] == "prerelease" and release["latest"] is False
+    names = {asset["name"] for asset in release["assets"]}
+    archives = {
+        f"mithril-{TAG}-{t}.tar.gz"
+        for t in ("linux-x64", "linux-arm64", "macos-arm64", "windows-x64")
+    }
+    assert names == archives | {f"{a}.minisig" for a in archives} | {
+        "VERSION",
+        "CHECKSUM",
+        "CHECKSUM.minisig",
+        "minisign.pub",
+    }
+    assert set(shipped["notes"]) == {"rollback", "upgrade"}
+
+    # Git: an annotated tag on the hotfix branch, pushed with it; the fix cherry-picked.
+    repo = paths["repo"]
+    assert git(repo, "cat-file", "-t", TAG) == "tag"
+    tagged = git(repo, "rev-parse", f"{TAG}^{{commit}}")
+    assert git(repo, "merge-base", "--is-ancestor", tagged, BRANCH) == ""
+    assert git(paths["origin"], "rev-parse", f"{TAG}^{{commit}}") == tagged
+    assert "cherry picked from commit" in git(repo, "log", "--format=%B", f"2543.0..{TAG}")
+    assert 'version = "0.2.276"' in git(repo, "show", f"{TAG}:mithril-signer/Cargo.toml")
+    changelog = git(repo, "show", f"{TAG}:CHANGELOG.md")
+    assert f"## Mithril Distribution [2543.1] - {DATE}" in changelog
+    assert "[2543] - UNRELEASED" not in changelog
+    section = changelog.split(f"[2543.1] - {DATE}")[1].split("\n## ")[0]
+    assert re.search(r"\| mithril-signer +\| `0\.2\.276` +\|", section)
+    assert re.search(r"\| mithril-aggregator +\| `0\.7\.93` +\|", section)
+    assert re.search(r"\| mithril-stm +\| `0\.5\.5` +\|", section)
+
+    # The downloaded assets verify with the real tools; a tampered archive does not.
+    download = tmp_path / "download"
+    shutil.copytree(paths["store"] / "releases" / TAG, download)
+    checked = subprocess.run(
+        ["sha256sum", "-c", "CHECKSUM"], cwd=download, capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    for name in ["CHECKSUM", *sorted(archives)]:
+        verified = subprocess.run(
+            ["minisign", "-Vm", name, "-p", "minisign.pub"],
+            cwd=download,
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        assert verified.returncode == 0, verified.stderr
+        assert f"version:{TAG} file:{name}" in verified.stdout
+    tampered = download / sorted(archives)[0]
+    tampered.write_bytes(tampered.read_bytes() + b"\0")
+    assert (
+        subprocess.run(
+            ["minisign", "-Vm", tampered.name, "-p", "minisign.pub"],
+            cwd=download,
+            check=False,
+            capture_output=True,
+        ).returncode
+        != 0
+    )
+
+    # The SPO notes name the right versions and the exact commands.
+    rollback = (paths["work"] / "notes" / "rollback.md").read_text()
+    assert "`0.2.268`" in rollback and "`2537.0`" in rollback and "-d 2537.0" in rollback
+    upgrade = (paths["work"] / "notes" / "upgrade.md").read_text()
+    for expected in (
+        "`0.2.276`",
+        f"-d {TAG}",
+        "minisign -Vm CHECKSUM -p minisign.pub",
+        "sha256sum -c CHECKSUM",
+        "inv kes.check",
+        "on mainnet and preprod",
+    ):
+        assert expected in upgrade, expected
+    assert "on preview: a signer restarted" not in upgrade
+
+    # Re-running converges: nothing changes in the repository, its origin or the store.
+    watched = (paths["repo"], paths["origin"], paths["store"])
+    before = tree_digest(*watched)
+    again = run_json("hotfix", "--date", DATE, cwd=tmp_path)
+    assert [step["changed"] for step in again["steps"]] == [False] * len(again["steps"])
+    assert tree_digest(*watched) == before
+
+    # Promote, twice: latest release, one blog admonition, hotfix merged into main.
+    promoted = run_json("promote", TAG, "--date", "2025-11-08", cwd=tmp_path)
+    twice = run_json("promote", TAG, "--date", "2025-11-09", cwd=tmp_path)
+    assert promoted["release"]["state"] == "release" and promoted["release"]["latest"] is True
+    assert [step["changed"] for step in twice["steps"]] == [False] * len(twice["steps"])
+    index = json.loads((paths["store"] / "index.json").read_text())
+    body = json.dumps(index)
+    assert "release-mainnet" in body and "release-preprod" in body
+    post = repo / twice["notes"]["blog"].split(str(repo) + "/")[1]
+    text = post.read_text()
+    assert text.count(":::info[Update 2025/11/08]") == 1 and text.count(":::info[") == 1
+    assert f"-d {TAG}" in text and "`0.2.276`" in text and "-d 2543.0 " not in text
+    assert git(repo, "merge-base", "--is-ancestor", BRANCH, "main") == ""
+    assert git(paths["origin"], "rev-parse", "main") == git(repo, "rev-parse", "main")
+    assert 'version = "0.2.276"' in git(repo, "show", "main:mithril-signer/Cargo.toml")
+    status = inv("status", "--json", cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    states = json.loads(status.stdout)
+    assert {step["state"] for step in states["hotfix"] + states["promote"]} == {"done"}
+
+
+def test_dry_run_leaves_the_sandbox_and_store_byte_identical(tmp_path):
+    created = inv("sandbox", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    before = tree_digest(sandbox_paths(tmp_path)["root"])
+    plan = run_json("hotfix", "--dry-run", "--date", DATE, cwd=tmp_path)
+    assert tree_digest(sandbox_paths(tmp_path)["root"]) == before
+    assert plan["dry_run"] is True and plan["complete"] is False and plan["release"] is None
+    states = {step["step"]: step["state"] for step in plan["steps"]}
+    assert states["preflight"] == "done" and states["branch"] == "to do"
+    assert plan["changed"]["mithril-signer"] == ["0.2.273", "0.2.276"]
+
+
+def test_dry_run_without_a_sandbox_creates_nothing(tmp_path):
+    result = inv("hotfix", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "planning on a throwaway copy" in result.stderr
+    assert list(tmp_path.iterdir()) == []
