@@ -252,6 +252,18 @@ FIRST = r"\[\[components\]\]\[1\]\."  # how errors name the first [[components]]
             r'distribution\.targets\[0\]: "linux x64" is not a name',
         ),
         (
+            MINIMAL + "\n[publish]\nseconds_between_writes = -1\n",
+            r"publish\.seconds_between_writes: must be at least 0, got -1",
+        ),
+        (
+            MINIMAL + '\n[publish]\nseconds_between_requests = "fast"\n',
+            r'publish\.seconds_between_requests: must be a number, got "fast"',
+        ),
+        (
+            MINIMAL + '\n[hotfix]\nfixes = ["fix branch"]\n',
+            r'hotfix\.fixes\[0\]: "fix branch" is not a git ref or commit',
+        ),
+        (
             '[repository]\npath = "missing"\n' + MINIMAL,
             r'repository\.path: "missing" is not a directory',
         ),

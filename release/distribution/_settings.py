@@ -72,6 +72,10 @@ class PublishSettings:
     api_url: str = "https://api.github.com"
     #: Name of the environment variable holding the token (the token itself is never in config).
     token_env: str = "GITHUB_TOKEN"
+    #: Pause between write requests: GitHub asks for at least one second.
+    seconds_between_writes: float = 1.0
+    #: Pause between any two requests (reads included), to stay clear of secondary limits.
+    seconds_between_requests: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,14 @@ class _Table:
             raise self.error(key, f"must be at least {minimum}, got {value}")
         return value
 
+    def number(self, key: str, default: float, *, minimum: float) -> float:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(key, f"must be a number, got {_show(value)}")
+        if value < minimum:
+            raise self.error(key, f"must be at least {minimum}, got {value}")
+        return float(value)
+
     def table(self, key: str) -> _Table:
         return _Table(self._get(key, {}), f"{self.where}{key}.", self.label)
 
@@ -429,6 +441,12 @@ class _ConfigParser:
                 PublishSettings.token_env,
                 pattern=_ENV_NAME,
                 expected="an environment variable name",
+            ),
+            seconds_between_writes=table.number(
+                "seconds_between_writes", PublishSettings.seconds_between_writes, minimum=0
+            ),
+            seconds_between_requests=table.number(
+                "seconds_between_requests", PublishSettings.seconds_between_requests, minimum=0
             ),
         )
         table.finish()

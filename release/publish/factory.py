@@ -33,7 +33,13 @@ def open_publisher(
             )
         from release.publish.github import GitHubPublisher  # noqa: PLC0415 - PyGithub is heavy
 
-        return GitHubPublisher(settings.repo, token, base_url=settings.api_url)
+        return GitHubPublisher(
+            settings.repo,
+            token,
+            base_url=settings.api_url,
+            seconds_between_writes=settings.seconds_between_writes,
+            seconds_between_requests=settings.seconds_between_requests,
+        )
     raise PublishInputError(
         f"[publish] backend must be 'local' or 'github', not {settings.backend!r}"
     )

@@ -1,0 +1,81 @@
+"""The same hotfix and promotion against a GitHub-compatible server, through PyGithub."""
+
+import hashlib
+import os
+import re
+
+from fakes.github_server import FakeGitHub
+from fakes.publishing import TOKEN
+from pipeline_support import DATE, TAG, git, run_json, sandbox_paths
+
+from release.sandbox import ensure_sandbox
+
+pytest_plugins = ["fakes.fixtures"]
+
+
+def github_config(tmp_path, fake: FakeGitHub):
+    """The sandbox's release.toml, publishing to the fake instead of the local store."""
+    sandbox_config = ensure_sandbox(tmp_path)
+    text = sandbox_config.read_text()
+    text = re.sub(
+        r'\[publish\]\nbackend = "local"\nstore = "[^"]*"\n',
+        "[publish]\n"
+        'backend = "github"\n'
+        f'repo = "{fake.repo}"\n'
+        f'api_url = "{fake.base_url}"\n'
+        'token_env = "TEST_GITHUB_TOKEN"\n'
+        "seconds_between_writes = 0\n"
+        "seconds_between_requests = 0\n",
+        text,
+    )
+    assert 'backend = "github"' in text
+    config = sandbox_config.with_name("github.toml")
+    config.write_text(text)
+    return config
+
+
+def test_hotfix_and_promote_on_github(tmp_path, fake_github):
+    config = github_config(tmp_path, fake_github)
+    env = {**os.environ, "TEST_GITHUB_TOKEN": TOKEN}
+    common = ("--config", str(config), "--yes", "--date", DATE)
+    shipped = run_json("hotfix", *common, cwd=tmp_path, env=env)
+    assert shipped["release"]["state"] == "prerelease"
+    assert shipped["release"]["url"].startswith(fake_github.origin)
+    [release] = fake_github.snapshot()
+    assert release["tag"] == TAG and release["prerelease"] and not release["draft"]
+    dist = sandbox_paths(tmp_path)["work"] / "dist"
+    local = {p.name: "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest() for p in dist.iterdir()}
+    assert {name: digest for name, _, digest, _ in release["assets"]} == local
+
+    writes = fake_github.writes
+    again = run_json("hotfix", *common, cwd=tmp_path, env=env)
+    assert again["complete"] and fake_github.writes == writes  # a re-run writes nothing
+
+    promoted = run_json("promote", TAG, *common, cwd=tmp_path, env=env)
+    [release] = fake_github.snapshot()
+    assert not release["prerelease"] and release["latest"] and promoted["release"]["latest"]
+    assert "| `release-mainnet`     | ✔" in release["body"]
+    writes = fake_github.writes
+    run_json("promote", TAG, *common, cwd=tmp_path, env=env)
+    assert fake_github.writes == writes
+
+
+def test_the_token_appears_nowhere(tmp_path, fake_github, run_inv):
+    config = github_config(tmp_path, fake_github)
+    env = {**os.environ, "TEST_GITHUB_TOKEN": TOKEN}
+    result = run_inv("hotfix", "--config", str(config), "--yes", "--json", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert TOKEN not in result.stdout + result.stderr
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_a_missing_token_stops_before_anything_is_written(tmp_path, fake_github, run_inv):
+    config = github_config(tmp_path, fake_github)
+    env = {k: v for k, v in os.environ.items() if k != "TEST_GITHUB_TOKEN"}
+    result = run_inv("hotfix", "--config", str(config), "--yes", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "TEST_GITHUB_TOKEN" in result.stderr and "unset or empty" in result.stderr
+    assert fake_github.writes == 0
+    assert git(tmp_path / ".hotfix/mithril", "branch", "--list", "hotfix/*") == ""
