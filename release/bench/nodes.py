@@ -182,7 +182,7 @@ def _server_cost(body: bytes, quick: bool) -> Figure:
         pool_id_bech32_s=pool_id,
         sqlite_insert_or_replace_s=save,
         note="besides the two Ed25519 verifications (opcert and KES leaf), a registration pays "
-        "for decoding its wire form (JSON, then about 1,100 JSON integers checked one by one "
+        "for decoding its wire form (hex, then JSON parsing of about 1,100 integers turned "
         "back into bytes: the largest share), the bech32 pool id, and one SQLite "
         "insert-or-replace committed in WAL mode; HTTP parsing and threads come on top in the "
         "throughput figure",

@@ -188,6 +188,14 @@ def _pair(signature: bytes, level: int) -> bytes:
     return signature[start : start + 2 * VERIFICATION_KEY_SIZE]
 
 
+#: (start, end, bit) of each level's vk pair in a signature, top level first: the path
+#: verification walks, precomputed because verification is the aggregator's hot loop.
+_PATH = tuple(
+    (ED25519_SIGNATURE_SIZE * level, ED25519_SIGNATURE_SIZE * (level + 1), level - 1)
+    for level in range(DEPTH, 0, -1)
+)
+
+
 def verify(vk: bytes, period: int, message: bytes, signature: bytes) -> bool:
     """Whether ``signature`` is valid for ``message`` at ``period`` under ``vk``.
 
@@ -198,12 +206,11 @@ def verify(vk: bytes, period: int, message: bytes, signature: bytes) -> bool:
     if not isinstance(period, int) or not 0 <= period <= MAX_PERIOD:
         raise PeriodError(f"a Sum6 period is within 0..{MAX_PERIOD}, got {period!r}")
     node = vk
-    for level in range(DEPTH, 0, -1):
-        pair = _pair(signature, level)
-        if _hash(pair) != node:
+    for start, end, bit in _PATH:
+        pair = signature[start:end]
+        if blake2b(pair, digest_size=32).digest() != node:
             return False
-        side = (period >> (level - 1)) & 1
-        node = pair[side * VERIFICATION_KEY_SIZE : (side + 1) * VERIFICATION_KEY_SIZE]
+        node = pair[VERIFICATION_KEY_SIZE:] if period >> bit & 1 else pair[:VERIFICATION_KEY_SIZE]
     return _ed25519_valid(node, bytes(message), signature[:ED25519_SIGNATURE_SIZE])
 
 
