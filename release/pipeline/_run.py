@@ -6,15 +6,20 @@ import contextlib
 import datetime
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import git
 
 from release.distribution._settings import ReleaseConfig
 from release.errors import ReleaseToolError
+from release.pipeline._engine import Display, Step, StepReport, run_steps
 from release.pipeline._journal import Journal
+
+#: The SPO notes a hotfix writes, by name.
+NOTE_FILES = {"rollback": "rollback.md", "upgrade": "upgrade.md"}
 
 
 class ConcurrentRunError(ReleaseToolError):
@@ -51,6 +56,14 @@ class RunPaths:
     @property
     def journal(self) -> Path:
         return self.root / "journal.json"
+
+    def notes_written(self) -> dict[str, Path]:
+        """The SPO notes already on disk, by name."""
+        return {
+            name: self.notes / file
+            for name, file in NOTE_FILES.items()
+            if (self.notes / file).is_file()
+        }
 
 
 def open_journal(paths: RunPaths, *, dry_run: bool) -> Journal:
@@ -99,5 +112,27 @@ def dated_commits(repo: git.Repo, date: datetime.date, *, after: int) -> Iterato
         yield
 
 
-def config_label(config: ReleaseConfig) -> str:
-    return str(config.source) if config.source else "the embedded sandbox"
+class PipelineRun(Protocol):
+    """What running steps needs from a hotfix or a promotion run."""
+
+    config: ReleaseConfig
+    repo: git.Repo
+    date: datetime.date
+    dry_run: bool
+    journal: Journal
+
+
+R = TypeVar("R", bound=PipelineRun)
+
+
+def run_until(
+    steps: Sequence[Step[R]], run: R, *, until: str | None, after: int, display: Display
+) -> list[StepReport]:
+    """Run ``steps`` (up to and including ``until``) under the workdir lock, with dated commits."""
+    names = [step.name for step in steps]
+    chosen = steps if until is None else steps[: names.index(until) + 1]
+    with (
+        exclusive(run.config.workdir, dry_run=run.dry_run),
+        dated_commits(run.repo, run.date, after=after),
+    ):
+        return run_steps(chosen, run, dry_run=run.dry_run, journal=run.journal, display=display)

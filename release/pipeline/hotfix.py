@@ -53,9 +53,9 @@ from release.notes import (
     render_upgrade,
 )
 from release.notes.sources import RepositoryFacts, release_body_input, rollback_input, upgrade_input
-from release.pipeline._engine import Display, Step, StepReport, run_steps
+from release.pipeline._engine import Display, Step, StepReport
 from release.pipeline._journal import Journal
-from release.pipeline._run import RunPaths, dated_commits, exclusive, open_journal
+from release.pipeline._run import NOTE_FILES, RunPaths, open_journal, run_until
 from release.pipeline._target import HotfixTarget, resolve_target, target_for_tag
 from release.publish import (
     Plan,
@@ -68,7 +68,6 @@ from release.publish import (
 from release.regression import gate, run_suite
 
 ARCHIVE_SUFFIX = ".tar.gz"
-NOTE_FILES = {"rollback": "rollback.md", "upgrade": "upgrade.md"}
 
 
 class NothingToReleaseError(ReleaseToolError):
@@ -111,11 +110,14 @@ class HotfixRun:
     executables: dict[str, Path] = field(default_factory=dict)
     signing_key: signing.MinisignSecretKey | None = None
     release: ReleaseView | None = None
-    notes: dict[str, Path] = field(default_factory=dict)
 
     @property
     def rev(self) -> str:
         return self.target.tag if self.tagged else "HEAD"
+
+    def documents(self) -> dict[str, Path]:
+        """The SPO notes written for this hotfix."""
+        return self.paths.notes_written()
 
 
 @dataclass
@@ -436,18 +438,18 @@ def _notes(run: HotfixRun) -> StepOutcome:
             repo_root=run.config.root,
         ),
     }
-    run.notes = {name: run.paths.notes / NOTE_FILES[name] for name in documents}
+    targets = {name: run.paths.notes / NOTE_FILES[name] for name in documents}
     pending = [
         name
         for name, text in documents.items()
-        if not run.notes[name].is_file() or run.notes[name].read_text() != text
+        if not targets[name].is_file() or targets[name].read_text() != text
     ]
     if not pending:
         return StepOutcome(Change.UNCHANGED, f"{', '.join(NOTE_FILES.values())} up to date")
     if run.dry_run:
         return StepOutcome(Change.PLANNED, f"write {', '.join(NOTE_FILES[n] for n in pending)}")
     for name in pending:
-        atomic_write(run.notes[name], documents[name])
+        atomic_write(targets[name], documents[name])
     return StepOutcome(Change.APPLIED, f"wrote {', '.join(NOTE_FILES[n] for n in pending)}")
 
 
@@ -464,7 +466,6 @@ STEPS: tuple[Step[HotfixRun], ...] = (
     Step("publish", "publish the pre-release", _publish),
     Step("notes", "SPO rollback and upgrade notes", _notes),
 )
-STEP_NAMES = tuple(step.name for step in STEPS)
 
 
 def prepare(config: ReleaseConfig, options: HotfixOptions) -> HotfixRun:
@@ -518,13 +519,8 @@ def planned_versions(run: HotfixRun) -> dict[str, tuple[str, str]]:
 
 def run_hotfix(run: HotfixRun, *, display: Display, until: str | None = None) -> HotfixResult:
     """Run the steps (up to ``until``) for the prepared ``run``."""
-    steps = STEPS if until is None else STEPS[: STEP_NAMES.index(until) + 1]
     floor = max(
         resolve_commit(run.repo, ref).committed_date for ref in (run.target.base_tag, *run.fixes)
     )
-    with (
-        exclusive(run.config.workdir, dry_run=run.dry_run),
-        dated_commits(run.repo, run.date, after=floor),
-    ):
-        reports = run_steps(steps, run, dry_run=run.dry_run, journal=run.journal, display=display)
+    reports = run_until(STEPS, run, until=until, after=floor, display=display)
     return HotfixResult(run.config, run.target, reports, run)

@@ -8,7 +8,7 @@ hotfix branch), push (the branch), merge (the hotfix branch back into main, push
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
@@ -33,12 +33,12 @@ from release.notes import (
     update_blog_post,
 )
 from release.notes.sources import RepositoryFacts, blog_update_input, new_post_input
-from release.pipeline._engine import Display, Step, StepReport, run_steps
+from release.pipeline._engine import Display, Step, StepReport
 from release.pipeline._journal import Journal
 from release.pipeline._merge import merge_into_main
-from release.pipeline._run import RunPaths, dated_commits, exclusive, open_journal
+from release.pipeline._run import RunPaths, open_journal, run_until
 from release.pipeline._target import HotfixTarget, target_for_tag
-from release.pipeline.hotfix import NOTE_FILES, ensure_report, release_body
+from release.pipeline.hotfix import ensure_report, release_body
 from release.publish import Publisher, ReleaseView, open_publisher, plan_promote, promote
 
 
@@ -63,7 +63,13 @@ class PromoteRun:
     journal: Journal
     release: ReleaseView | None = None
     blog_post: Path | None = None
-    notes: dict[str, Path] = field(default_factory=dict)
+
+    def documents(self) -> dict[str, Path]:
+        """The SPO notes of the hotfix and the blog post this promotion wrote."""
+        documents = self.paths.notes_written()
+        if self.blog_post is not None:
+            documents["blog"] = self.blog_post
+        return documents
 
 
 @dataclass
@@ -168,26 +174,13 @@ def _merge(run: PromoteRun) -> StepOutcome:
     return outcome
 
 
-def _notes(run: PromoteRun) -> StepOutcome:
-    run.notes = {
-        name: run.paths.notes / file
-        for name, file in NOTE_FILES.items()
-        if (run.paths.notes / file).is_file()
-    }
-    if run.blog_post is not None:
-        run.notes["blog"] = run.blog_post
-    return StepOutcome(Change.UNCHANGED, ", ".join(str(p) for p in run.notes.values()) or "none")
-
-
 STEPS: tuple[Step[PromoteRun], ...] = (
     Step("preflight", "check the pre-release and the repository", _preflight),
     Step("release", "pre-release -> latest release", _release),
     Step("blog", "announce the hotfix in the dev blog post", _blog),
     Step("push", "push the hotfix branch", _push),
     Step("merge", "merge the hotfix branch into main", _merge),
-    Step("notes", "notes for operators", _notes),
 )
-STEP_NAMES = tuple(step.name for step in STEPS)
 
 
 def prepare_promote(config: ReleaseConfig, options: PromoteOptions) -> PromoteRun:
@@ -208,11 +201,7 @@ def prepare_promote(config: ReleaseConfig, options: PromoteOptions) -> PromoteRu
 
 
 def run_promote(run: PromoteRun, *, display: Display, until: str | None = None) -> PromoteResult:
-    steps = STEPS if until is None else STEPS[: STEP_NAMES.index(until) + 1]
+    """Run the steps (up to ``until``) for the prepared ``run``."""
     after = resolve_commit(run.repo, run.target.tag).committed_date
-    with (
-        exclusive(run.config.workdir, dry_run=run.dry_run),
-        dated_commits(run.repo, run.date, after=after),
-    ):
-        reports = run_steps(steps, run, dry_run=run.dry_run, journal=run.journal, display=display)
+    reports = run_until(STEPS, run, until=until, after=after, display=display)
     return PromoteResult(run.config, run.target, reports, run)

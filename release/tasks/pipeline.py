@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from invoke import Collection, Context, task
+from invoke import Collection, Context, Task, task
 from invoke.exceptions import Exit
 
 from release.distribution._git import component_versions
@@ -19,7 +19,7 @@ from release.pipeline._engine import Display
 from release.pipeline._results import result_json, store_location
 from release.pipeline._select import Selection, select_config
 from release.pipeline._target import latest_hotfix_tag
-from release.pipeline.hotfix import NOTE_FILES, HotfixRun, planned_versions
+from release.pipeline.hotfix import HotfixRun, planned_versions
 from release.pipeline.promote import PromoteOptions, PromoteRun, prepare_promote, run_promote
 from release.tasks._cli import EXIT_ERROR, console, emit_json, reports_errors
 from release.tasks._progress import ConsoleDisplay, steps_table
@@ -35,6 +35,7 @@ _HOTFIX_HELP = {
     **_COMMON_HELP,
     "base": "release tag to fix (default: the unfinished hotfix, else the last release)",
     "fix": "commit or branch to cherry-pick (repeatable; default: [hotfix] fixes)",
+    "target": "only these targets (repeatable; a CI build matrix); default: every target",
 }
 
 
@@ -117,7 +118,7 @@ def _hotfix_task(
             lambda display: run_hotfix(run, display=display, until=until).steps,
             run=run,
             versions=lambda: planned_versions(run),
-            notes=lambda: run.notes or _existing_notes(run),
+            notes=run.documents,
             json=json,
         )
 
@@ -132,14 +133,6 @@ def _only_targets(config: ReleaseConfig, targets: list[str] | None) -> ReleaseCo
             f"({', '.join(config.targets)})"
         )
     return replace(config, targets=tuple(t for t in config.targets if t in targets))
-
-
-def _existing_notes(run: HotfixRun | PromoteRun) -> dict[str, Path]:
-    return {
-        name: run.paths.notes / file
-        for name, file in NOTE_FILES.items()
-        if (run.paths.notes / file).is_file()
-    }
 
 
 def _execute(
@@ -203,139 +196,68 @@ def _summarise(document: dict[str, object]) -> None:
         )
 
 
-@task(name="hotfix", help=_HOTFIX_HELP, iterable=["fix"])
-@reports_errors
-def hotfix_task(
-    c: Context,
-    base: str = "",
-    fix: list[str] | None = None,
-    config: str = "",
-    date: str = "",
-    dry_run: bool = False,
-    yes: bool = False,
-    json: bool = False,
-) -> None:
-    """Ship a hotfix: branch, fixes, bumps, build, gate, signatures, tag, pre-release, notes."""
-    _hotfix_task(
-        config=config,
-        base=base,
-        fix=fix or [],
-        date=date,
-        dry_run=dry_run,
-        yes=yes,
-        json=json,
-        until=None,
-        question="ship the hotfix",
-    )
+def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task:
+    """A task running the hotfix steps up to ``until``; all of them share one signature."""
+
+    def run(
+        c: Context,
+        base: str = "",
+        fix: list[str] | None = None,
+        target: list[str] | None = None,
+        config: str = "",
+        date: str = "",
+        dry_run: bool = False,
+        yes: bool = False,
+        json: bool = False,
+    ) -> None:
+        _hotfix_task(
+            config=config,
+            base=base,
+            fix=fix or [],
+            targets=target or [],
+            date=date,
+            dry_run=dry_run,
+            yes=yes,
+            json=json,
+            until=until,
+            question=question,
+        )
+
+    run.__doc__ = doc
+    run.__name__ = name
+    return task(name=name, help=_HOTFIX_HELP, iterable=["fix", "target"])(reports_errors(run))
 
 
-@task(
-    help={**_HOTFIX_HELP, "target": "build only this target (repeatable; CI matrices)"},
-    iterable=["fix", "target"],
+hotfix_task = _hotfix_slice(
+    "hotfix",
+    None,
+    "ship the hotfix",
+    "Ship a hotfix: branch, fixes, bumps, build, gate, signatures, tag, pre-release, notes.",
 )
-@reports_errors
-def build(
-    c: Context,
-    base: str = "",
-    fix: list[str] | None = None,
-    target: list[str] | None = None,
-    config: str = "",
-    date: str = "",
-    dry_run: bool = False,
-    yes: bool = False,
-    json: bool = False,
-) -> None:
-    """Prepare the hotfix up to its build: branch, fixes, version bumps, CHANGELOG, archives."""
-    _hotfix_task(
-        config=config,
-        base=base,
-        fix=fix or [],
-        date=date,
-        dry_run=dry_run,
-        yes=yes,
-        json=json,
-        until="build",
-        question="build",
-        targets=target or [],
-    )
-
-
-@task(help=_HOTFIX_HELP, iterable=["fix"])
-@reports_errors
-def sign(
-    c: Context,
-    base: str = "",
-    fix: list[str] | None = None,
-    config: str = "",
-    date: str = "",
-    dry_run: bool = False,
-    yes: bool = False,
-    json: bool = False,
-) -> None:
-    """Build, pass the regression gate, then write CHECKSUM and the signatures."""
-    _hotfix_task(
-        config=config,
-        base=base,
-        fix=fix or [],
-        date=date,
-        dry_run=dry_run,
-        yes=yes,
-        json=json,
-        until="sign",
-        question="build and sign",
-    )
-
-
-@task(help=_HOTFIX_HELP, iterable=["fix"])
-@reports_errors
-def tag(
-    c: Context,
-    base: str = "",
-    fix: list[str] | None = None,
-    config: str = "",
-    date: str = "",
-    dry_run: bool = False,
-    yes: bool = False,
-    json: bool = False,
-) -> None:
-    """Everything up to the annotated tag, pushed with the hotfix branch (gate first)."""
-    _hotfix_task(
-        config=config,
-        base=base,
-        fix=fix or [],
-        date=date,
-        dry_run=dry_run,
-        yes=yes,
-        json=json,
-        until="push",
-        question="tag and push",
-    )
-
-
-@task(help=_HOTFIX_HELP, iterable=["fix"])
-@reports_errors
-def prerelease(
-    c: Context,
-    base: str = "",
-    fix: list[str] | None = None,
-    config: str = "",
-    date: str = "",
-    dry_run: bool = False,
-    yes: bool = False,
-    json: bool = False,
-) -> None:
-    """Publish the hotfix as a pre-release (every earlier step converges first), then notes."""
-    _hotfix_task(
-        config=config,
-        base=base,
-        fix=fix or [],
-        date=date,
-        dry_run=dry_run,
-        yes=yes,
-        json=json,
-        until=None,
-        question="publish the pre-release of",
-    )
+build = _hotfix_slice(
+    "build",
+    "build",
+    "build",
+    "Prepare the hotfix up to its build: branch, fixes, version bumps, CHANGELOG, archives.",
+)
+sign = _hotfix_slice(
+    "sign",
+    "sign",
+    "build and sign",
+    "Build, pass the regression gate, then write CHECKSUM and the signatures.",
+)
+tag = _hotfix_slice(
+    "tag",
+    "push",
+    "tag and push",
+    "Everything up to the annotated tag, pushed with the hotfix branch (gate first).",
+)
+prerelease = _hotfix_slice(
+    "prerelease",
+    None,
+    "publish the pre-release of",
+    "Publish the hotfix as a pre-release (every earlier step converges first), then notes.",
+)
 
 
 def _promote_task(
@@ -358,7 +280,7 @@ def _promote_task(
             lambda display: run_promote(run, display=display, until=until).steps,
             run=run,
             versions=lambda: _tag_versions(run),
-            notes=lambda: run.notes or _existing_notes(run),
+            notes=run.documents,
             json=json,
         )
 
