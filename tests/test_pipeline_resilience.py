@@ -174,3 +174,20 @@ def test_a_real_repository_asks_before_publishing(tmp_path):
     result = inv("hotfix", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert "pass --yes to run without a terminal" in result.stderr
+
+
+def test_build_needs_no_signing_key_but_hotfix_stops_early_without_one(tmp_path):
+    paths = sandbox_paths(tmp_path)
+    config = str(ensure_sandbox(tmp_path))  # named explicitly: a damaged sandbox is not rebuilt
+    (paths["root"] / "keys" / "minisign.key").unlink()
+    before = git(paths["repo"], "for-each-ref")
+    refused = inv("hotfix", "--config", config, "--yes", "--date", DATE, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "minisign.key" in refused.stderr and "Traceback" not in refused.stderr
+    assert git(paths["repo"], "for-each-ref") == before
+    built = inv("build", "--config", config, "--yes", "--date", DATE, "--json", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    document = json.loads(built.stdout)
+    assert [step["step"] for step in document["steps"]][-1] == "build"
+    assert (paths["work"] / "dist" / f"mithril-{TAG}-linux-x64.tar.gz").is_file()
+    assert document["release"] is None

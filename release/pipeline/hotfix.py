@@ -108,6 +108,8 @@ class HotfixRun:
     #: The tag existed when the run started: the git steps only check it.
     tagged: bool
     executables: dict[str, Path] = field(default_factory=dict)
+    #: Whether this run goes as far as signing (``inv build`` stops before: no key needed).
+    signs: bool = True
     signing_key: signing.MinisignSecretKey | None = None
     release: ReleaseView | None = None
 
@@ -137,8 +139,8 @@ def _preflight(run: HotfixRun) -> StepOutcome:
     base = resolve_commit(repo, run.target.base_tag)
     for ref in run.fixes:
         resolve_commit(repo, ref)
-    password = os.environ.get(config.signing.minisign_password_env)
-    run.signing_key = signing.load_minisign_key(config.signing.minisign_key, password)
+    if run.signs:
+        _signing_key(run)  # an unreadable key or a wrong password stops the run here, not later
     if run.tagged:
         _check_tag_belongs(run, base)
         return StepOutcome(Change.UNCHANGED, f"{run.target.tag} is tagged: finishing its release")
@@ -174,6 +176,14 @@ def _check_tag_belongs(run: HotfixRun, base: git.Commit) -> None:
             f"{branch} above {run.target.base_tag}; a released tag is never moved: delete the "
             "stray tag if it was never pushed, or release the next version"
         )
+
+
+def _signing_key(run: HotfixRun) -> signing.MinisignSecretKey:
+    if run.signing_key is None:
+        settings = run.config.signing
+        password = os.environ.get(settings.minisign_password_env)
+        run.signing_key = signing.load_minisign_key(settings.minisign_key, password)
+    return run.signing_key
 
 
 def _branch(run: HotfixRun) -> StepOutcome:
@@ -316,9 +326,8 @@ def _sign(run: HotfixRun) -> StepOutcome:
         if all((run.paths.dist / name).is_file() for name in planned):
             return StepOutcome(Change.UNCHANGED, f"{len(planned)} signature and key files present")
         return StepOutcome(Change.PLANNED, f"CHECKSUM and signatures for {len(archives)} archives")
-    assert run.signing_key is not None
     signed = signing.sign_distribution(
-        run.paths.dist, run.signing_key, run.target.version, gpg_key=run.config.signing.gpg_key
+        run.paths.dist, _signing_key(run), run.target.version, gpg_key=run.config.signing.gpg_key
     )
     change = Change.APPLIED if signed.written else Change.UNCHANGED
     return StepOutcome(
@@ -522,5 +531,7 @@ def run_hotfix(run: HotfixRun, *, display: Display, until: str | None = None) ->
     floor = max(
         resolve_commit(run.repo, ref).committed_date for ref in (run.target.base_tag, *run.fixes)
     )
+    names = [step.name for step in STEPS]
+    run.signs = until is None or names.index(until) >= names.index("sign")
     reports = run_until(STEPS, run, until=until, after=floor, display=display)
     return HotfixResult(run.config, run.target, reports, run)
