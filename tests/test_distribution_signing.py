@@ -17,7 +17,12 @@ import pytest
 
 from release.distribution import _git as steps
 from release.distribution.checksums import digest_file, digest_files
-from release.distribution.errors import SigningKeyError, SigningPasswordError
+from release.distribution.errors import (
+    ArtifactError,
+    GpgError,
+    SigningKeyError,
+    SigningPasswordError,
+)
 from release.distribution.signing import (
     generate_minisign_key,
     load_minisign_key,
@@ -182,6 +187,21 @@ def test_bad_key_files_are_explained(key_files, tmp_path, mangle, message):
         load_minisign_key(tmp_path / "absent.key")
 
 
+def test_signing_needs_a_built_distribution_and_writes_nothing_without_one(tmp_path, key_files):
+    key = load_minisign_key(key_files[0])
+    with pytest.raises(ArtifactError, match=r"nowhere: no such distribution directory"):
+        sign_distribution(tmp_path / "nowhere", key, VERSION)
+    assert not (tmp_path / "nowhere").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "VERSION").write_text("2543.1-hotfix\n")
+    with pytest.raises(
+        ArtifactError, match=r"empty: no \*\.tar\.gz archive to sign \(build first\)"
+    ):
+        sign_distribution(empty, key, VERSION)
+    assert sorted(os.listdir(empty)) == ["VERSION"]
+
+
 def test_one_read_gives_both_digests(dist):
     path = dist / ARCHIVES[0]
     digest = digest_file(path)
@@ -274,6 +294,21 @@ def test_release_tag_is_gpg_signed_when_configured(tmp_path, gpg_key, monkeypatc
     verified = run("git", "tag", "-v", VERSION.tag, cwd=tmp_path / "repo")
     assert verified.returncode == 0, verified.stderr
     assert "Good signature" in verified.stderr
+
+
+def test_a_tag_signing_failure_names_the_key_and_leaves_no_tag(tmp_path, gpg_key, monkeypatch):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    repo = git.Repo.init(tmp_path / "repo", initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Release Tester")
+        config.set_value("user", "email", "rt@example.invalid")
+    repo.index.commit("release commit")
+    unknown = "0x0123456789ABCDEF"
+    with pytest.raises(
+        GpgError, match=rf"signing tag 2543\.1-hotfix with GPG key {unknown} failed"
+    ):
+        steps.ensure_tag(repo, VERSION.tag, message="x", gpg_key=unknown)
+    assert VERSION.tag not in [tag.name for tag in repo.tags]
 
 
 def test_secret_key_never_leaves_the_key_file(tmp_path, dist, capsys, caplog):

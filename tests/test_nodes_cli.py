@@ -124,9 +124,7 @@ def test_dry_run_sends_nothing_and_leaves_the_store_alone(tmp_path, operator):
     assert dry.returncode == 0, dry.stderr
     report = json.loads(dry.stdout)
     assert report["dry_run"] and report["sent"] == {"epoch": 251, "kes_period": 20}
-    store = ProtocolKeyStore(tmp_path / "signer.sqlite3")
-    assert store.load(251) is None
-    store.close()
+    assert not (tmp_path / "signer.sqlite3").exists()  # no store file created either
 
 
 def test_usage_errors_exit_2_with_a_message(tmp_path, operator, capsys):
@@ -192,3 +190,19 @@ def test_inv_nodes_signer_dry_run(tmp_path, operator):
         23,
         "registered",
     )
+
+
+def test_inv_nodes_aggregator_takes_the_issue_flags(tmp_path, operator):
+    completed = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "inv"), "-r", str(REPO), "nodes.aggregator",
+         "--network", "preprod", "--verifier", "0.7.90", "--stake", str(tmp_path / "stake.json"),
+         "--slot", str(LATE), "--port", "0", "--db", str(tmp_path / "agg.sqlite3"),
+         "--dry-run", "--json"],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    settings = json.loads(completed.stdout)
+    assert (settings["epoch"], settings["kes_period"], settings["verifier"]) == (250, 823, "0.7.90")
+    assert (settings["clock"], settings["pools"]) == ("fixed", 1)
+    assert settings["db"] == str(tmp_path / "agg.sqlite3")
+    assert not (tmp_path / "agg.sqlite3").exists()  # a dry run creates no store

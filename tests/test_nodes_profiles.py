@@ -18,6 +18,7 @@ from release.nodes import (
     Registration,
     RegistrationStore,
     Signer,
+    aggregator_profile_for_version,
     get_verifier,
     signer_profile_for_version,
 )
@@ -311,5 +312,18 @@ def test_signer_profile_for_version(version, profile):
 
 
 def test_signer_profile_for_version_rejects_garbage():
-    with pytest.raises(ProfileError, match="not a signer version"):
+    with pytest.raises(ProfileError, match="signer version 'latest' is not SemVer"):
         signer_profile_for_version("latest")
+
+
+@pytest.mark.parametrize(
+    ("version", "profile"),
+    [("0.7.84", "0.7.90"), ("0.7.90", "0.7.90"), ("0.7.91", None), ("0.8.0", None)],
+)
+def test_aggregator_profile_for_version(version, profile):
+    assert aggregator_profile_for_version(version) == profile
+
+
+def test_aggregator_profile_for_version_rejects_garbage():
+    with pytest.raises(ProfileError, match="aggregator version 'unstable' is not SemVer"):
+        aggregator_profile_for_version("unstable")

@@ -173,7 +173,7 @@ def test_body_regression_summary_in_plain_words(networks, report, verification, 
     lines = section(text, "Regression gate")
     assert lines[0].startswith(
         "The epoch-window regression suite ran the signer and aggregator of this release through"
-        " 5702400 registration cases on mainnet, preprod and preview, over 3 consecutive epochs"
+        " 5,702,400 registration cases on mainnet, preprod and preview, over 3 consecutive epochs"
     )
     assert lines[0].endswith("every case ended as it should.")
     assert "signer `0.2.273` with aggregator `0.7.90` fails" in lines[1]

@@ -14,7 +14,8 @@ from invoke.exceptions import Exit
 
 from release.distribution._settings import load_config
 from release.notes import ReleaseStage, load_report, render_release_body
-from release.notes.sources import RepositoryFacts, release_body_input
+from release.notes.errors import NotesError
+from release.notes.sources import RepositoryFacts, release_body_input, rollback_input
 from release.sandbox import ensure_sandbox
 from release.tasks import notes
 
@@ -67,6 +68,22 @@ def test_rollback_computes_the_last_good_distribution(sandbox, capsys):
     assert text.splitlines()[0] == "# Roll the signer back to `0.2.268` (distribution `2537.0`)"
     assert '-c mithril-signer -d 2537.0 -p "$(pwd)"' in text
     assert "Signer `0.2.273`, shipped with Mithril distribution `2543.0`" in text
+
+
+def test_rollback_skips_a_newer_release_with_the_same_bug(tmp_path):
+    """The previous release is not the answer when its signer fails the same way."""
+    config = ensure_sandbox(tmp_path)
+    repo = config.parent / "mithril"
+    git(repo, "tag", "--annotate", "2540.0", "2543.0^{commit}", "-m", "signer 0.2.273 as well")
+    facts = RepositoryFacts(load_config(config))
+    report = load_report(REPORT)
+    rollback = rollback_input(facts, report, broken_tag="2543.0")
+    assert (rollback.rollback_tag, rollback.rollback_signer_version) == ("2537.0", "0.2.268")
+    git(repo, "tag", "--delete", "2537.0")
+    with pytest.raises(
+        NotesError, match=r"no release before 2543\.0 has a signer that does better"
+    ):
+        rollback_input(facts, report, broken_tag="2543.0")
 
 
 def test_rollback_to_an_explicit_distribution_writes_the_file(sandbox, tmp_path, capsys):

@@ -1,5 +1,6 @@
 """The same hotfix and promotion against a GitHub-compatible server, through PyGithub."""
 
+import base64
 import hashlib
 import os
 import re
@@ -8,6 +9,7 @@ from fakes.github_server import FakeGitHub
 from fakes.publishing import TOKEN
 from pipeline_support import DATE, TAG, git, run_json, sandbox_paths
 
+from release.distribution.signing import load_minisign_key
 from release.sandbox import ensure_sandbox
 
 pytest_plugins = ["fakes.fixtures"]
@@ -60,15 +62,31 @@ def test_hotfix_and_promote_on_github(tmp_path, fake_github):
     assert fake_github.writes == writes
 
 
-def test_the_token_appears_nowhere(tmp_path, fake_github, run_inv):
+def test_neither_the_token_nor_the_signing_key_appears_anywhere(tmp_path, fake_github, run_inv):
     config = github_config(tmp_path, fake_github)
     env = {**os.environ, "TEST_GITHUB_TOKEN": TOKEN}
     result = run_inv("hotfix", "--config", str(config), "--yes", "--json", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
-    assert TOKEN not in result.stdout + result.stderr
-    for path in tmp_path.rglob("*"):
-        if path.is_file():
-            assert TOKEN.encode() not in path.read_bytes(), path
+    key_file = tmp_path / ".hotfix" / "keys" / "minisign.key"
+    seed = load_minisign_key(key_file)._signing_key.encode()
+    secrets = [
+        TOKEN.encode(),
+        seed,
+        seed.hex().encode(),
+        seed.hex().upper().encode(),
+        base64.b64encode(seed),
+        key_file.read_text().splitlines()[1].encode(),  # the key file's own data line
+    ]
+    haystacks = {"stdout": result.stdout.encode(), "stderr": result.stderr.encode()}
+    haystacks |= {
+        str(path): path.read_bytes()
+        for path in tmp_path.rglob("*")
+        if path.is_file() and path != key_file
+    }
+    assert len(haystacks) > 100  # the repository, its origin, the work dir, the journal
+    for where, data in haystacks.items():
+        for secret in secrets:
+            assert secret not in data, where
 
 
 def test_a_missing_token_stops_before_anything_is_written(tmp_path, fake_github, run_inv):

@@ -17,6 +17,7 @@ import release.pipeline.hotfix as hotfix_module
 from release.distribution import build as build_module
 from release.distribution._settings import load_config
 from release.pipeline import GateFailedError, HotfixOptions, StepFailedError, prepare, run_hotfix
+from release.pipeline._journal import Journal, JournalError
 from release.pipeline._run import ConcurrentRunError, exclusive
 from release.sandbox import ensure_sandbox
 
@@ -85,6 +86,9 @@ def _kill_when(cwd: Path, step: str) -> None:
         time.sleep(0.005)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    assert process.returncode == -signal.SIGKILL, (
+        f"the run ended before it could be killed at {step}"
+    )
 
 
 def test_a_run_killed_at_several_points_ends_identical_to_a_clean_run(tmp_path):
@@ -191,3 +195,24 @@ def test_build_needs_no_signing_key_but_hotfix_stops_early_without_one(tmp_path)
     assert [step["step"] for step in document["steps"]][-1] == "build"
     assert (paths["work"] / "dist" / f"mithril-{TAG}-linux-x64.tar.gz").is_file()
     assert document["release"] is None
+
+
+def test_an_unreadable_journal_is_named_with_what_to_do(tmp_path):
+    journal = tmp_path / "journal.json"
+    journal.write_text('{"steps": ', encoding="utf-8")
+    with pytest.raises(JournalError, match=r"journal\.json is unreadable .*move it aside"):
+        Journal.open(journal, writable=True)
+
+
+def test_a_configuration_without_the_builtin_aggregator_cannot_pass_the_gate(tmp_path):
+    config = ensure_sandbox(tmp_path)
+    config.write_text(config.read_text().replace('builder = "aggregator"\n', ""))
+    result = inv("sign", "--config", str(config), "--yes", "--date", DATE, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no component of" in result.stderr and "has builder = 'aggregator'" in result.stderr
+    assert "Traceback" not in result.stderr
+    repo = sandbox_paths(tmp_path)["repo"]
+    assert TAG not in git(repo, "tag")
+    assert git(repo, "branch", "--list", "hotfix/*") == ""  # refused in preflight, before any write
+    built = inv("build", "--config", str(config), "--yes", "--date", DATE, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr  # a build alone needs no gate

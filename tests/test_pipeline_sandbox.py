@@ -105,12 +105,29 @@ def test_hotfix_then_promote_end_to_end(tmp_path):
     assert [step["changed"] for step in again["steps"]] == [False] * len(again["steps"])
     assert tree_digest(*watched) == before
 
+    # CI's checkout of the pushed tag: a fresh clone, HEAD detached, no local fix branch.
+    ci = tmp_path / "ci"
+    subprocess.run(["git", "clone", "-q", str(paths["origin"]), str(ci / "repo")], check=True)
+    git(ci / "repo", "checkout", "-q", "--detach", TAG)
+    sandbox_config = (paths["root"] / "release.toml").read_text()
+    (ci / "release.toml").write_text(
+        sandbox_config.replace('path = "mithril"', 'path = "repo"')
+        .replace('store = "store"', f'store = "{paths["store"]}"')
+        .replace('minisign_key = "keys/', f'minisign_key = "{paths["root"]}/keys/')
+    )
+    planned = run_json(
+        "publish.prerelease", "--config", str(ci / "release.toml"), "--dry-run", cwd=ci
+    )
+    states = {step["step"]: step["state"] for step in planned["steps"]}
+    assert (states["preflight"], states["fixes"], states["build"]) == ("done", "done", "to do")
+
     # Promote, twice: latest release, one blog admonition, hotfix merged into main.
     promoted = run_json("promote", TAG, "--date", "2025-11-08", cwd=tmp_path)
     twice = run_json("promote", TAG, "--date", "2025-11-09", cwd=tmp_path)
     assert promoted["release"]["state"] == "release" and promoted["release"]["latest"] is True
     assert [step["changed"] for step in twice["steps"]] == [False] * len(twice["steps"])
     index = json.loads((paths["store"] / "index.json").read_text())
+    assert list(index["releases"]) == [TAG]  # one release, however many runs
     body = json.dumps(index)
     assert "release-mainnet" in body and "release-preprod" in body
     post = repo / twice["notes"]["blog"].split(str(repo) + "/")[1]

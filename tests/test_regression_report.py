@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import xml.etree.ElementTree as ElementTree
 
 import pytest
 
 from release.chain import NETWORKS
-from release.regression import run_suite
+from release.regression import progress, run_suite
 
 CELL_KEYS = {"network", "signer", "aggregator", "scenario", "cases", "failures", "failure_windows"}
 SVG = "{http://www.w3.org/2000/svg}"
@@ -72,3 +74,18 @@ def test_timeline_svg_marks_the_failing_windows(report):
     assert not any(text.startswith("fixed x fixed") for text in texts)
     marks = [title.text for title in root.iter(f"{SVG}title")]
     assert "epoch 250: 48-120 h" in marks
+
+
+def test_the_progress_bar_is_for_a_person_at_a_terminal_never_ci(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert progress.wanted()
+    monkeypatch.setenv("CI", "true")  # what GitHub Actions sets
+    assert not progress.wanted()
+    monkeypatch.delenv("CI")
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # piped or captured
+    assert not progress.wanted()

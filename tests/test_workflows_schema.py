@@ -64,11 +64,11 @@ def test_the_schema_check_rejects_a_broken_workflow(tmp_path):
     assert result.returncode != 0  # the job has no runs-on
 
 
-def test_prerelease_runs_on_distribution_tags_only():
+def test_prerelease_runs_on_hotfix_distribution_tags_only():
     (pattern,) = load("prerelease.yml")["on"]["push"]["tags"]
-    for tag in ("2543.0", "2543.1-hotfix", "2603.12", "2543.0-pre"):
+    for tag in ("2543.1-hotfix", "2603.12-hotfix"):
         assert fnmatch.fnmatchcase(tag, pattern), tag
-    for tag in ("v2543.1", "main", "254.1", "release-2543"):
+    for tag in ("2543.0", "2543.0-pre", "v2543.1-hotfix", "main", "254.1-hotfix", "release-2543"):
         assert not fnmatch.fnmatchcase(tag, pattern), tag
     assert set(load("prerelease.yml")["on"]) == {"push"}
 
@@ -104,6 +104,8 @@ def test_released_event_promotes_the_release_tag():
     assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
     checkout = workflow["jobs"]["promote"]["steps"][0]
     assert checkout["with"]["fetch-depth"] == 0  # promote merges into main: it needs history
+    # The event's own checkout is the tag, a detached HEAD, which promote refuses.
+    assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: path.name)

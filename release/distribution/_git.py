@@ -22,6 +22,7 @@ from release.distribution._settings import Component
 from release.distribution.errors import (
     CherryPickConflictError,
     GitRefError,
+    GpgError,
     PushRejectedError,
     RepositoryStateError,
     TagConflictError,
@@ -344,7 +345,15 @@ def ensure_tag(
         return _unchanged(f"tag {tag} ({kind}) already at {target.hexsha[:12]}")
     signing = ["-u", gpg_key] if gpg_key else ["-a"]
     if not dry_run:
-        repo.git.tag(*signing, "-m", message, tag, target.hexsha)
+        try:
+            repo.git.tag(*signing, "-m", message, tag, target.hexsha)
+        except git.GitCommandError as failure:
+            detail = str(failure.stderr).strip() or "no message"
+            if gpg_key:
+                raise GpgError(
+                    f"signing tag {tag} with GPG key {gpg_key} failed: {detail}"
+                ) from None
+            raise RepositoryStateError(f"creating tag {tag} failed: {detail}") from None
     signed = f", signed by {gpg_key}" if gpg_key else ""
     return _acted(dry_run, f"tag {tag} at {target.hexsha[:12]}{signed}")
 
@@ -383,7 +392,10 @@ def push_release(
         )
     if not refspecs:
         return _unchanged(f"{remote} has {branch} and {tag}")
-    pushed = ", ".join(spec.rsplit("/", 1)[-1] for spec in refspecs)
+    pushed = ", ".join(
+        spec.split(":", 1)[0].removeprefix("refs/heads/").removeprefix("refs/tags/")
+        for spec in refspecs
+    )
     if not dry_run:
         try:
             with repo.git.custom_environment(GIT_TERMINAL_PROMPT="0"):

@@ -88,16 +88,16 @@ def sign_distribution(
     workers: int | None = None,
 ) -> SignedDistribution:
     """Write public keys, ``CHECKSUM``, ``.minisig`` files and (GPG) ``CHECKSUM.asc``."""
+    # Checked before anything is written: signing an unbuilt distribution leaves no trace.
+    if not any(path.name.endswith(ARCHIVE_SUFFIX) for path in _payload_files(dist_dir)):
+        raise ArtifactError(f"{dist_dir}: no *{ARCHIVE_SUFFIX} archive to sign (build first)")
     outputs: dict[Path, bytes] = {
         dist_dir / MINISIGN_PUBLIC_KEY_FILE: key.public_key.file_text().encode()
     }
     if gpg_key:
         outputs[dist_dir / GPG_PUBLIC_KEY_FILE] = gpg.export_public_key(gpg_key)
     written = [path for path, data in outputs.items() if write_if_changed(path, data)]
-    payload = _payload_files(dist_dir)
-    if not any(path.name.endswith(ARCHIVE_SUFFIX) for path in payload):
-        raise ArtifactError(f"{dist_dir}: no *{ARCHIVE_SUFFIX} archive to sign (build first)")
-    digests = digest_files(payload, workers=workers)
+    digests = digest_files(_payload_files(dist_dir), workers=workers)
     checksum = checksum_text(digests).encode()
     signed = [digest_bytes(dist_dir / CHECKSUM_FILE, checksum)]
     signed += [digest for digest in digests if digest.name.endswith(ARCHIVE_SUFFIX)]

@@ -12,6 +12,7 @@ from release.nodes.profiles import (
     AGGREGATOR_PROFILES,
     CANDIDATE,
     SIGNER_PROFILES,
+    aggregator_profile_for_version,
     signer_profile_for_version,
 )
 from release.nodes.signer import Attempt, AttemptStatus, Signer
@@ -38,6 +39,7 @@ __all__ = [
     "Signer",
     "StoredRegistration",
     "Verifier",
+    "aggregator_profile_for_version",
     "get_verifier",
     "load_stake",
     "signer_profile_for_version",

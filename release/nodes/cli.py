@@ -16,8 +16,7 @@ from release.errors import ReleaseToolError
 from release.nodes.commands import (
     AggregatorRequest,
     SignerRequest,
-    build_aggregator,
-    describe_aggregator,
+    check_aggregator,
     register_signer,
     serve_aggregator,
 )
@@ -150,7 +149,7 @@ def aggregator_main(
     )
     try:
         if args.dry_run:
-            print(json.dumps(describe_aggregator(build_aggregator(request), request), indent=2))
+            print(json.dumps(check_aggregator(request), indent=2))
             return 0
         serve_aggregator(request, lambda url: print(f"listening on {url}", flush=True))
     except (ReleaseToolError, OSError) as failure:

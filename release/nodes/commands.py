@@ -7,7 +7,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +50,13 @@ def register_signer(request: SignerRequest) -> dict[str, Any]:
     network = resolve_network(request.network, request.networks_file)
     point = clock_for(network, slot=request.slot, at=request.at).now()
     credentials = KesCredentials.from_files(request.kes_key, request.opcert)
-    store = ProtocolKeyStore(request.store or MEMORY)
+    store: ProtocolKeyStore
     transport: Transport
     if request.dry_run:
-        saved, store = store, store.copy_in_memory()
-        saved.close()
+        store = _dry_run_store(request.store)
         transport = DryRunTransport()
     else:
+        store = ProtocolKeyStore(request.store or MEMORY)
         transport = HttpTransport(request.aggregator, signer_version=request.version)
     try:
         attempt = Signer(network, credentials, store, transport, profile=request.profile).register(
@@ -76,6 +76,18 @@ def register_signer(request: SignerRequest) -> dict[str, Any]:
         **_attempt_json(attempt),
         "dry_run": request.dry_run,
     }
+
+
+def _dry_run_store(path: Path | None) -> ProtocolKeyStore:
+    """An in-memory copy of the signer's store (empty when it has none yet): a dry run acts
+    on the copy and creates or changes no file."""
+    if path is None or not path.exists():
+        return ProtocolKeyStore(MEMORY)
+    saved = ProtocolKeyStore(path)
+    try:
+        return saved.copy_in_memory()
+    finally:
+        saved.close()
 
 
 def _attempt_json(attempt: Attempt) -> dict[str, Any]:
@@ -115,6 +127,16 @@ def build_aggregator(request: AggregatorRequest) -> Aggregator:
         RegistrationStore(request.db or MEMORY),
         clock_for(network, slot=request.slot, at=request.at),
     )
+
+
+def check_aggregator(request: AggregatorRequest) -> dict[str, Any]:
+    """A dry run: every setting loaded and checked, the settings described; the store file is
+    not opened, so nothing is created on disk."""
+    aggregator = build_aggregator(replace(request, db=None))
+    try:
+        return describe_aggregator(aggregator, request)
+    finally:
+        aggregator.store.close()
 
 
 def describe_aggregator(aggregator: Aggregator, request: AggregatorRequest) -> dict[str, Any]:

@@ -25,6 +25,22 @@ def require_profile(name: str, known: tuple[str, ...], role: str) -> str:
     return name
 
 
+def _release(version: str, role: str) -> tuple[int, ...]:
+    match = _SEMVER.fullmatch(version.strip())
+    if not match:
+        raise ProfileError(f"{role} version {version!r} is not SemVer, such as 0.2.273")
+    return tuple(int(part) for part in match.groups())
+
+
+def aggregator_profile_for_version(version: str) -> str | None:
+    """The KES window of a released ``mithril-aggregator`` version, or None when unknown.
+
+    Up to 0.7.90 (distribution 2543.0) the aggregator tried only {m-1, m}; the version that
+    brought 2603.1's wider window was not examined, so later versions map to None.
+    """
+    return "0.7.90" if _release(version, "aggregator") <= (0, 7, 90) else None
+
+
 def signer_profile_for_version(version: str) -> str | None:
     """The behaviour profile of a released ``mithril-signer`` version, or None when unknown.
 
@@ -32,10 +48,7 @@ def signer_profile_for_version(version: str) -> str | None:
     #2739) resend the stored signature; 0.2.276 is the upstream hotfix. Versions in between
     or after were not examined, so they map to None rather than to a guess.
     """
-    match = _SEMVER.fullmatch(version.strip())
-    if not match:
-        raise ProfileError(f"{version!r} is not a signer version such as 0.2.273")
-    release = tuple(int(part) for part in match.groups())
+    release = _release(version, "signer")
     if release <= (0, 2, 268):
         return "0.2.268"
     if (0, 2, 273) <= release <= (0, 2, 275):

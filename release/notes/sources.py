@@ -20,7 +20,11 @@ from release.distribution.versions import (
     distribution_versions,
     parse_distribution_version,
 )
-from release.nodes.profiles import signer_profile_for_version
+from release.nodes.profiles import (
+    CANDIDATE,
+    aggregator_profile_for_version,
+    signer_profile_for_version,
+)
 from release.notes.blog import (
     BlogPostInput,
     BlogUpdate,
@@ -140,9 +144,9 @@ def verification(config: ReleaseConfig, public_key: Path) -> Verification:
 
 
 def _profile(report: RegressionReport, role: str, version: str) -> str:
-    """The report's profile name for a component version: a signer version maps to the
-    behaviour it has; an aggregator version is its own profile name."""
-    profile = signer_profile_for_version(version) if role == "signer" else version
+    """The report's profile name for a released component version (the behaviour it has)."""
+    by_version = signer_profile_for_version if role == "signer" else aggregator_profile_for_version
+    profile = by_version(version)
     known = {cell[role] for cell in report.cells}
     if profile not in known:
         raise RegressionReportError(
@@ -231,7 +235,7 @@ def upgrade_input(
     public_key: Path,
     base_tag: str | None = None,
     changes: tuple[str, ...] = (),
-    candidate: tuple[str, str] = ("fixed", "fixed"),
+    candidate: tuple[str, str] = CANDIDATE,
 ) -> UpgradeInput:
     config = facts.config
     base = facts.distribution(base_tag or facts.release_before(tag))
@@ -316,7 +320,7 @@ def release_body_input(
     public_key: Path,
     report: RegressionReport | None = None,
     base_tag: str | None = None,
-    candidate: tuple[str, str] = ("fixed", "fixed"),
+    candidate: tuple[str, str] = CANDIDATE,
 ) -> ReleaseBodyInput:
     """The release body's facts for ``tag``; components changed since ``base_tag`` (default:
     the release before it) are marked, and the report's incident pair is the base's."""

@@ -36,7 +36,13 @@ def environment(repo_root: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals.update(table=table, code=code)
-    env.filters.update(code=code, hours=hours, join_words=join_words, group_windows=group_windows)
+    env.filters.update(
+        code=code,
+        hours=hours,
+        join_words=join_words,
+        group_windows=group_windows,
+        count="{:,}".format,
+    )
     return env
 
 

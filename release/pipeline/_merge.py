@@ -14,6 +14,7 @@ import git
 import semver
 
 from release.distribution._git import Change, StepOutcome
+from release.distribution.errors import RepositoryStateError
 from release.errors import ReleaseToolError
 
 _VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
@@ -67,11 +68,15 @@ def merge_into_main(repo: git.Repo, *, branch: str, main: str, dry_run: bool) ->
     message = f"Merge branch '{branch}' into {main}"
     try:
         repo.git.merge("--no-ff", "--no-edit", "-m", message, branch)
-    except git.GitCommandError:
+    except git.GitCommandError as failure:
         conflicted = repo.git.diff("--name-only", "--diff-filter=U").splitlines()
         if not conflicted:
-            repo.git.merge("--abort")
-            raise
+            if (Path(repo.git_dir) / "MERGE_HEAD").exists():
+                repo.git.merge("--abort")
+            raise RepositoryStateError(
+                f"merging {branch} into {main} failed: {str(failure.stderr).strip()}; "
+                f"{main} is unchanged"
+            ) from None
         unresolved = _settle_files(repo, conflicted)
         if unresolved:
             repo.git.merge("--abort")

@@ -68,6 +68,8 @@ from release.publish import (
 from release.regression import gate, run_suite
 
 ARCHIVE_SUFFIX = ".tar.gz"
+#: The builtin builders whose executables the regression gate judges.
+GATE_BUILDERS = ("signer", "aggregator")
 
 
 class NothingToReleaseError(ReleaseToolError):
@@ -108,8 +110,8 @@ class HotfixRun:
     #: The tag existed when the run started: the git steps only check it.
     tagged: bool
     executables: dict[str, Path] = field(default_factory=dict)
-    #: Whether this run goes as far as signing (``inv build`` stops before: no key needed).
-    signs: bool = True
+    #: The last step this run goes to (None: all): ``inv build`` needs no gate and no key.
+    until: str | None = None
     signing_key: signing.MinisignSecretKey | None = None
     release: ReleaseView | None = None
 
@@ -120,6 +122,10 @@ class HotfixRun:
     def documents(self) -> dict[str, Path]:
         """The SPO notes written for this hotfix."""
         return self.paths.notes_written()
+
+    def reaches(self, step: str) -> bool:
+        names = [each.name for each in STEPS]
+        return self.until is None or names.index(self.until) >= names.index(step)
 
 
 @dataclass
@@ -137,13 +143,17 @@ def _sha256(path: Path) -> str:
 def _preflight(run: HotfixRun) -> StepOutcome:
     config, repo = run.config, run.repo
     base = resolve_commit(repo, run.target.base_tag)
-    for ref in run.fixes:
-        resolve_commit(repo, ref)
-    if run.signs:
-        _signing_key(run)  # an unreadable key or a wrong password stops the run here, not later
+    # What would stop the run later stops it here, before anything is written.
+    if run.reaches("gate"):
+        _gate_builders(run.config)
+    if run.reaches("sign"):
+        _signing_key(run)
     if run.tagged:
+        # The fixes are in the tag; a CI checkout of it may not have their branches.
         _check_tag_belongs(run, base)
         return StepOutcome(Change.UNCHANGED, f"{run.target.tag} is tagged: finishing its release")
+    for ref in run.fixes:
+        resolve_commit(repo, ref)
     branch = current_branch(repo)
     resuming = branch == run.target.branch
     tolerate = _release_commit_files(run) if resuming else []
@@ -287,15 +297,19 @@ def _stamp_holds(paths: RunPaths, stamp: dict[str, object]) -> bool:
     return all(path.is_file() and _sha256(path) == digest for path, digest in targets)
 
 
-def _gate(run: HotfixRun) -> StepOutcome:
-    missing = {"signer", "aggregator"} - set(run.executables)
+def _gate_builders(config: ReleaseConfig) -> None:
+    missing = set(GATE_BUILDERS) - {c.builder for c in config.components if c.builder}
     if missing:
         raise GateSetupError(
             f"the regression gate runs the builtin signer and aggregator; no component of "
-            f"{run.config.source or 'the configuration'} has builder = "
+            f"{config.source or 'the configuration'} has builder = "
             f"{' or '.join(repr(m) for m in sorted(missing))}"
         )
-    digests = {kind: _sha256(run.executables[kind]) for kind in ("signer", "aggregator")}
+
+
+def _gate(run: HotfixRun) -> StepOutcome:
+    _gate_builders(run.config)
+    digests = {kind: _sha256(run.executables[kind]) for kind in GATE_BUILDERS}
     stamp = run.journal.stamps.get("gate")
     report = run.paths.regression / "report.json"
     if stamp and stamp["passed"] and stamp["executables"] == digests and report.is_file():
@@ -528,10 +542,11 @@ def planned_versions(run: HotfixRun) -> dict[str, tuple[str, str]]:
 
 def run_hotfix(run: HotfixRun, *, display: Display, until: str | None = None) -> HotfixResult:
     """Run the steps (up to ``until``) for the prepared ``run``."""
+    # Commit times never go below the base or a fix (a tagged run has its fixes in the tag).
+    fixes = () if run.tagged else run.fixes
     floor = max(
-        resolve_commit(run.repo, ref).committed_date for ref in (run.target.base_tag, *run.fixes)
+        resolve_commit(run.repo, ref).committed_date for ref in (run.target.base_tag, *fixes)
     )
-    names = [step.name for step in STEPS]
-    run.signs = until is None or names.index(until) >= names.index("sign")
+    run.until = until
     reports = run_until(STEPS, run, until=until, after=floor, display=display)
     return HotfixResult(run.config, run.target, reports, run)

@@ -14,8 +14,7 @@ from release.nodes import AGGREGATOR_PROFILES, SIGNER_PROFILES
 from release.nodes.commands import (
     AggregatorRequest,
     SignerRequest,
-    build_aggregator,
-    describe_aggregator,
+    check_aggregator,
     register_signer,
     serve_aggregator,
 )
@@ -78,7 +77,7 @@ def aggregator(
         db=_path(db),
     )
     if dry_run:
-        settings = describe_aggregator(build_aggregator(request), request)
+        settings = check_aggregator(request)
         if json:
             emit_json(settings)
         else:
