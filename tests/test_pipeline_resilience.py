@@ -216,3 +216,37 @@ def test_a_configuration_without_the_builtin_aggregator_cannot_pass_the_gate(tmp
     assert git(repo, "branch", "--list", "hotfix/*") == ""  # refused in preflight, before any write
     built = inv("build", "--config", str(config), "--yes", "--date", DATE, cwd=tmp_path)
     assert built.returncode == 0, built.stderr  # a build alone needs no gate
+
+
+def test_an_unexpected_git_failure_is_reported_not_a_traceback(tmp_path):
+    """An untracked file that main tracks blocks the switch to main when merging."""
+    paths = sandbox_paths(tmp_path)
+    assert inv("hotfix", "--date", DATE, cwd=tmp_path).returncode == 0
+    assert git(paths["repo"], "branch", "--show-current") == "hotfix/2543.1"
+    (paths["repo"] / "mithril-signer" / "src" / "logging.rs").write_text("// mine\n")
+    result = inv("promote", TAG, "--date", DATE, "--json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "would be overwritten" in result.stderr and "Traceback" not in result.stderr
+    steps = {step["step"]: step["state"] for step in json.loads(result.stdout)["steps"]}
+    assert steps["release"] == "done" and steps["merge"] == "failed"
+    merged = subprocess.run(
+        ["git", "-C", str(paths["repo"]), "merge-base", "--is-ancestor", "hotfix/2543.1", "main"],
+        check=False,
+    )
+    assert merged.returncode == 1  # main untouched
+
+
+def test_a_fix_that_changes_no_component_is_refused_before_any_write(tmp_path):
+    paths = sandbox_paths(tmp_path)
+    ensure_sandbox(tmp_path)
+    repo = paths["repo"]
+    git(repo, "switch", "-q", "-c", "docs-only", "2543.0")
+    (repo / "NOTES.txt").write_text("a note outside every component\n")
+    git(repo, "add", "NOTES.txt")
+    git(repo, "commit", "-q", "-m", "Add a note")
+    git(repo, "switch", "-q", "main")
+    before = git(repo, "for-each-ref")
+    result = inv("hotfix", "--fix", "docs-only", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no component changes since 2543.0" in result.stderr
+    assert git(repo, "for-each-ref") == before

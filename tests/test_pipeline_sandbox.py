@@ -141,6 +141,10 @@ def test_hotfix_then_promote_end_to_end(tmp_path):
     assert status.returncode == 0, status.stderr
     states = json.loads(status.stdout)
     assert {step["state"] for step in states["hotfix"] + states["promote"]} == {"done"}
+    table = inv("status", cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert f"hotfix {TAG}" in table.stdout and f"promote {TAG}" in table.stdout
+    assert table.stdout.count("✓ done") == len(states["hotfix"]) + len(states["promote"])
 
 
 def test_dry_run_leaves_the_sandbox_and_store_byte_identical(tmp_path):

@@ -486,3 +486,10 @@ def _contains(repo: git.Repo, tip: git.Commit, sha: str) -> bool:
 def _redact(text: str) -> str:
     """Hide credentials embedded in remote URLs (``https://user:token@host``)."""
     return _CREDENTIALS_IN_URL.sub(r"\1***@", text)
+
+
+def describe_git_failure(failure: git.GitCommandError) -> str:
+    """A failed git command in one line for the operator, credentials hidden."""
+    command = " ".join(str(part) for part in failure.command[:3])
+    detail = str(failure.stderr).strip().replace("\n", " ") or f"exit status {failure.status}"
+    return _redact(f"`{command} ...` failed: {detail}")

@@ -6,13 +6,14 @@ import contextlib
 import datetime
 import fcntl
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 import git
 
+from release.distribution._git import StepOutcome, describe_git_failure
 from release.distribution._settings import ReleaseConfig
 from release.errors import ReleaseToolError
 from release.pipeline._engine import Display, Step, StepReport, run_steps
@@ -112,6 +113,22 @@ def dated_commits(repo: git.Repo, date: datetime.date, *, after: int) -> Iterato
         yield
 
 
+class GitCommandFailedError(ReleaseToolError):
+    """A git command failed in a way no step anticipated (e.g. a file in the way)."""
+
+
+def _git_failures_reported(action: Callable[[R], StepOutcome]) -> Callable[[R], StepOutcome]:
+    """The step, with an unexpected git failure turned into an error the run reports."""
+
+    def guarded(run: R) -> StepOutcome:
+        try:
+            return action(run)
+        except git.GitCommandError as failure:
+            raise GitCommandFailedError(describe_git_failure(failure)) from None
+
+    return guarded
+
+
 class PipelineRun(Protocol):
     """What running steps needs from a hotfix or a promotion run."""
 
@@ -130,7 +147,10 @@ def run_until(
 ) -> list[StepReport]:
     """Run ``steps`` (up to and including ``until``) under the workdir lock, with dated commits."""
     names = [step.name for step in steps]
-    chosen = steps if until is None else steps[: names.index(until) + 1]
+    chosen = [
+        Step(step.name, step.title, _git_failures_reported(step.action))
+        for step in (steps if until is None else steps[: names.index(until) + 1])
+    ]
     with (
         exclusive(run.config.workdir, dry_run=run.dry_run),
         dated_commits(run.repo, run.date, after=after),

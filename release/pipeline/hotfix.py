@@ -154,6 +154,11 @@ def _preflight(run: HotfixRun) -> StepOutcome:
         return StepOutcome(Change.UNCHANGED, f"{run.target.tag} is tagged: finishing its release")
     for ref in run.fixes:
         resolve_commit(repo, ref)
+    if all(before == after for before, after in planned_versions(run).values()):
+        raise NothingToReleaseError(
+            f"no component changes since {run.target.base_tag}: the fixes "
+            f"({', '.join(run.fixes) or 'none named'}) touch no component's paths"
+        )
     branch = current_branch(repo)
     resuming = branch == run.target.branch
     tolerate = _release_commit_files(run) if resuming else []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from invoke import Collection, Context, Task, task
 from invoke.exceptions import Exit
+from rich.console import Console
 
 from release.distribution._git import component_versions
 from release.distribution._settings import ReleaseConfig
@@ -354,8 +355,9 @@ def status(c: Context, tag: str = "", config: str = "", json: bool = False) -> N
             {"tag": run.target.tag, **{k: [r.as_json() for r in v] for k, v in tables.items()}}
         )
         return
+    report = Console(highlight=False)  # the table is this task's output: stdout
     for name, reports in tables.items():
-        console.print(steps_table(reports, f"{name} {run.target.tag}"))
+        report.print(steps_table(reports, f"{name} {run.target.tag}"))
 
 
 def _dry_steps(steps: Callable[[], list[StepReport]]) -> list[StepReport]:
