@@ -152,18 +152,29 @@ def _preflight(run: HotfixRun) -> StepOutcome:
         # The fixes are in the tag; a CI checkout of it may not have their branches.
         _check_tag_belongs(run, base)
         return StepOutcome(Change.UNCHANGED, f"{run.target.tag} is tagged: finishing its release")
-    for ref in run.fixes:
-        resolve_commit(repo, ref)
-    if all(before == after for before, after in planned_versions(run).values()):
-        raise NothingToReleaseError(
-            f"no component changes since {run.target.base_tag}: the fixes "
-            f"({', '.join(run.fixes) or 'none named'}) touch no component's paths"
-        )
+    _require_something_to_release(run, base)
     branch = current_branch(repo)
     resuming = branch == run.target.branch
     tolerate = _release_commit_files(run) if resuming else []
     branch = preflight(repo, branches={config.main_branch, run.target.branch}, tolerate=tolerate)
     return StepOutcome(Change.UNCHANGED, f"clean work tree on {branch}, base {run.target.base_tag}")
+
+
+def _require_something_to_release(run: HotfixRun, base: git.Commit) -> None:
+    for ref in run.fixes:
+        resolve_commit(run.repo, ref)
+    branch = run.target.branch
+    tip = run.repo.heads[branch].commit if branch in run.repo.heads else base
+    if not run.fixes and tip == base:
+        raise NothingToReleaseError(
+            f"{branch} has no commit since {run.target.base_tag} and no fix was named: "
+            "pass --fix REF (or set [hotfix] fixes in the configuration)"
+        )
+    if all(before == after for before, after in planned_versions(run).values()):
+        raise NothingToReleaseError(
+            f"no component changes since {run.target.base_tag}: the fixes "
+            f"({', '.join(run.fixes) or 'none named'}) touch no component's paths"
+        )
 
 
 def _release_commit_files(run: HotfixRun) -> list[Path]:
@@ -218,13 +229,6 @@ def _fixes(run: HotfixRun) -> StepOutcome:
         return StepOutcome(Change.UNCHANGED, "in the tag")
     branch = run.target.branch
     if not run.fixes:
-        tip = run.repo.heads[branch].commit if branch in run.repo.heads else None
-        base = resolve_commit(run.repo, run.target.base_tag)
-        if tip is None or tip == base:
-            raise NothingToReleaseError(
-                f"{branch} has no commit since {run.target.base_tag} and no fix was named: "
-                "pass --fix REF (or set [hotfix] fixes in the configuration)"
-            )
         return StepOutcome(Change.UNCHANGED, f"fixes already on {branch}")
     outcomes = bring_in_fixes(
         run.repo, run.fixes, base_tag=run.target.base_tag, branch=branch, dry_run=run.dry_run

@@ -295,36 +295,37 @@ def _tag_versions(run: PromoteRun) -> dict[str, tuple[str, str]]:
 _PROMOTE_HELP = {**_COMMON_HELP, "tag": "the hotfix tag whose pre-release to promote"}
 
 
-@task(help=_PROMOTE_HELP)
-@reports_errors
-def promote(
-    c: Context,
-    tag: str,
-    config: str = "",
-    date: str = "",
-    dry_run: bool = False,
-    yes: bool = False,
-    json: bool = False,
-) -> None:
-    """Promote a tested pre-release: latest release, dev blog post, hotfix merged into main."""
-    _promote_task(tag, config=config, date=date, dry_run=dry_run, yes=yes, json=json, until=None)
+def _promote_slice(name: str, until: str | None, doc: str) -> Task:
+    """A task running the promotion steps up to ``until`` for the tag it is given."""
+
+    def run(
+        c: Context,
+        tag: str,
+        config: str = "",
+        date: str = "",
+        dry_run: bool = False,
+        yes: bool = False,
+        json: bool = False,
+    ) -> None:
+        _promote_task(
+            tag, config=config, date=date, dry_run=dry_run, yes=yes, json=json, until=until
+        )
+
+    run.__doc__ = doc
+    run.__name__ = name
+    return task(name=name, help=_PROMOTE_HELP)(reports_errors(run))
 
 
-@task(help=_PROMOTE_HELP)
-@reports_errors
-def release(
-    c: Context,
-    tag: str,
-    config: str = "",
-    date: str = "",
-    dry_run: bool = False,
-    yes: bool = False,
-    json: bool = False,
-) -> None:
-    """Turn the pre-release into the latest release (only that: no blog post, no merge)."""
-    _promote_task(
-        tag, config=config, date=date, dry_run=dry_run, yes=yes, json=json, until="release"
-    )
+promote = _promote_slice(
+    "promote",
+    None,
+    "Promote a tested pre-release: latest release, dev blog post, hotfix merged into main.",
+)
+release = _promote_slice(
+    "release",
+    "release",
+    "Turn the pre-release into the latest release (only that: no blog post, no merge).",
+)
 
 
 @task(
