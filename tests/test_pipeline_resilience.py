@@ -16,18 +16,17 @@ from pipeline_support import DATE, TAG, git, release_state, sandbox_paths, tree_
 import release.pipeline.hotfix as hotfix_module
 from release.distribution import build as build_module
 from release.distribution._settings import load_config
-from release.pipeline import GateFailedError, HotfixOptions, StepFailedError, prepare, run_hotfix
+from release.pipeline import (
+    GateFailedError,
+    HotfixOptions,
+    SilentDisplay,
+    StepFailedError,
+    prepare,
+    run_hotfix,
+)
 from release.pipeline._journal import Journal, JournalError
 from release.pipeline._run import ConcurrentRunError, exclusive
 from release.sandbox import ensure_sandbox
-
-
-class Silent:
-    def started(self, step):
-        pass
-
-    def finished(self, report):
-        pass
 
 
 def test_a_failing_gate_tags_and_publishes_nothing(tmp_path, monkeypatch):
@@ -51,7 +50,7 @@ def test_a_failing_gate_tags_and_publishes_nothing(tmp_path, monkeypatch):
     origin_before = git(paths["origin"], "for-each-ref")
     run = prepare(config, HotfixOptions(date=None))
     with pytest.raises(StepFailedError) as failure:
-        run_hotfix(run, display=Silent())
+        run_hotfix(run, display=SilentDisplay())
     assert isinstance(failure.value.cause, GateFailedError)
     assert "nothing was tagged or published" in str(failure.value)
     states = {report.name: report.state.value for report in failure.value.reports}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from release.bench import Figure
 from release.distribution._settings import load_config
-from release.pipeline import HotfixOptions, StepReport, prepare, run_hotfix
+from release.pipeline import HotfixOptions, SilentDisplay, prepare, run_hotfix
 from release.pipeline.promote import PromoteOptions, prepare_promote, run_promote
 from release.sandbox import ensure_sandbox
 
@@ -18,22 +18,14 @@ AREA = "pipeline"
 _DATE = datetime.date(2025, 11, 7)
 
 
-class _Quiet:
-    def started(self, step: object) -> None:
-        pass
-
-    def finished(self, report: StepReport) -> None:
-        pass
-
-
 def _one_run() -> tuple[float, dict[str, float]]:
     """Wall time of hotfix + promote and each step's time, on a sandbox made beforehand."""
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as scratch:
         config = load_config(ensure_sandbox(Path(scratch)))
         started = time.perf_counter()
-        shipped = run_hotfix(prepare(config, HotfixOptions(date=_DATE)), display=_Quiet())
+        shipped = run_hotfix(prepare(config, HotfixOptions(date=_DATE)), display=SilentDisplay())
         options = PromoteOptions(tag=shipped.target.tag, date=_DATE)
-        promoted = run_promote(prepare_promote(config, options), display=_Quiet())
+        promoted = run_promote(prepare_promote(config, options), display=SilentDisplay())
         total = time.perf_counter() - started
     steps = {f"hotfix.{r.name}": r.seconds or 0.0 for r in shipped.steps}
     steps |= {f"promote.{r.name}": r.seconds or 0.0 for r in promoted.steps}

@@ -5,7 +5,7 @@ step reads git, the file system and the release store, decides, acts, and record
 again, it finds its work done and does nothing.
 """
 
-from release.pipeline._engine import StepFailedError, StepReport, StepState
+from release.pipeline._engine import SilentDisplay, StepFailedError, StepReport, StepState
 from release.pipeline._target import HotfixTarget, resolve_target
 from release.pipeline.hotfix import (
     GateFailedError,
@@ -24,6 +24,7 @@ __all__ = [
     "HotfixRun",
     "HotfixTarget",
     "NothingToReleaseError",
+    "SilentDisplay",
     "StepFailedError",
     "StepReport",
     "StepState",

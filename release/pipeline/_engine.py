@@ -62,6 +62,16 @@ class Display(Protocol):
     def finished(self, report: StepReport) -> None: ...
 
 
+class SilentDisplay:
+    """No progress at all: benchmarks, ``inv status`` and tests only read the reports."""
+
+    def started(self, step: object) -> None:
+        pass
+
+    def finished(self, report: StepReport) -> None:
+        pass
+
+
 class StepFailedError(ReleaseToolError):
     """A step refused or failed; the reports say what was done before and what is blocked."""
 

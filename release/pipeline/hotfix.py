@@ -524,13 +524,21 @@ def prepare(config: ReleaseConfig, options: HotfixOptions) -> HotfixRun:
     )
 
 
+def versions_between(
+    repo: git.Repo, config: ReleaseConfig, base: str, rev: str
+) -> dict[str, tuple[str, str]]:
+    """Each component's version at ``base`` and at ``rev``."""
+    before = component_versions(repo, config.components, base)
+    after = component_versions(repo, config.components, rev)
+    return {name: (before[name], after[name]) for name in before}
+
+
 def planned_versions(run: HotfixRun) -> dict[str, tuple[str, str]]:
     """Each component's version at the base and in the hotfix (tagged, or as planned)."""
     repo, config, base = run.repo, run.config, run.target.base_tag
-    before = component_versions(repo, config.components, base)
     if run.tagged:
-        after = component_versions(repo, config.components, run.target.tag)
-        return {name: (before[name], after[name]) for name in before}
+        return versions_between(repo, config, base, run.target.tag)
+    before = component_versions(repo, config.components, base)
     branch = run.target.branch
     rev = branch if branch in repo.heads else base
     changed = {c.name for c in changed_components(repo, config.components, base, rev)}

@@ -12,15 +12,21 @@ from invoke import Collection, Context, Task, task
 from invoke.exceptions import Exit
 from rich.console import Console
 
-from release.distribution._git import component_versions
 from release.distribution._settings import ReleaseConfig
 from release.errors import ReleaseToolError
-from release.pipeline import HotfixOptions, StepFailedError, StepReport, prepare, run_hotfix
+from release.pipeline import (
+    HotfixOptions,
+    SilentDisplay,
+    StepFailedError,
+    StepReport,
+    prepare,
+    run_hotfix,
+)
 from release.pipeline._engine import Display
 from release.pipeline._results import result_json, store_location
 from release.pipeline._select import Selection, select_config
 from release.pipeline._target import latest_hotfix_tag
-from release.pipeline.hotfix import HotfixRun, planned_versions
+from release.pipeline.hotfix import HotfixRun, planned_versions, versions_between
 from release.pipeline.promote import PromoteOptions, PromoteRun, prepare_promote, run_promote
 from release.tasks._cli import EXIT_ERROR, console, emit_json, reports_errors
 from release.tasks._progress import ConsoleDisplay, steps_table
@@ -38,16 +44,6 @@ _HOTFIX_HELP = {
     "fix": "commit or branch to cherry-pick (repeatable; default: [hotfix] fixes)",
     "target": "only these targets (repeatable; a CI build matrix); default: every target",
 }
-
-
-class _Quiet:
-    """No progress lines: ``--json`` for a machine that only reads the document."""
-
-    def started(self, step: object) -> None:
-        pass
-
-    def finished(self, report: StepReport) -> None:
-        pass
 
 
 def _date(text: str) -> datetime.date | None:
@@ -280,16 +276,12 @@ def _promote_task(
         _execute(
             lambda display: run_promote(run, display=display, until=until).steps,
             run=run,
-            versions=lambda: _tag_versions(run),
+            versions=lambda: versions_between(
+                run.repo, run.config, run.target.base_tag, run.target.tag
+            ),
             notes=run.documents,
             json=json,
         )
-
-
-def _tag_versions(run: PromoteRun) -> dict[str, tuple[str, str]]:
-    before = component_versions(run.repo, run.config.components, run.target.base_tag)
-    after = component_versions(run.repo, run.config.components, run.target.tag)
-    return {name: (before[name], after[name]) for name in before}
 
 
 _PROMOTE_HELP = {**_COMMON_HELP, "tag": "the hotfix tag whose pre-release to promote"}
@@ -344,7 +336,7 @@ def status(c: Context, tag: str = "", config: str = "", json: bool = False) -> N
         if not tag and not run.tagged and latest is not None:
             # Nothing unfinished: show the last hotfix (done) rather than the next one.
             run = prepare(selection.config, HotfixOptions(dry_run=True, tag=latest))
-        quiet = _Quiet()
+        quiet = SilentDisplay()
         tables = {"hotfix": _dry_steps(lambda: run_hotfix(run, display=quiet).steps)}
         if run.tagged:
             promotion = prepare_promote(
