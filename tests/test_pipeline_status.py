@@ -20,7 +20,7 @@ def test_status_before_any_run_shows_nothing_done(tmp_path):
     assert status["running"] is None
     assert {step["state"] for step in status["hotfix"]} == {"to do"}
     assert status["hotfix"][0]["detail"].startswith("not run yet: ")
-    assert [fix["subject"] for fix in status["plan"]["fixes"]][0] == (
+    assert status["plan"]["fixes"][0]["subject"] == (
         "Add a test helper that builds signer registrations"
     )
 
