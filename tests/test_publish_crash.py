@@ -109,7 +109,7 @@ def test_github_publish_killed_anywhere_converges_on_rerun(
         killed, _, _ = run_driver(*github_driver_args(server, tmp_path), server=server)
         assert (fault.fired, killed) == (1, -signal.SIGKILL)
         if action == "kill_mid_body":
-            assert "starter" in {asset[1] for asset in server.snapshot()[0]["assets"]}
+            assert "open" in {asset[1] for asset in server.snapshot()[0]["assets"]}
 
         code, _, stderr = run_driver(*github_driver_args(server, tmp_path))
         assert code == 0, stderr

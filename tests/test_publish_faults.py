@@ -74,7 +74,7 @@ def test_a_rate_limit_without_retry_after_waits_the_policy_minimum(fake_github, 
     [
         ("drop_before", "GET"),
         ("drop_before", "POST"),
-        ("drop_after", "POST"),  # the draft exists; the retry gets 422 and finds it
+        ("drop_after", "POST"),  # the draft exists; the retry makes a second one
         ("drop_mid_body", "UPLOAD"),  # half an upload, a starter left behind
         ("drop_after", "UPLOAD"),  # the asset is complete; the retry gets 422, digest matches
         ("drop_after", "PATCH"),
@@ -88,6 +88,24 @@ def test_a_dropped_connection_is_survived_without_duplicates(
     publish_to(github_publisher(fake_github.base_url), publish_artifacts)
 
     assert fault.fired == 1
+    assert fake_github.snapshot() == expected_snapshot(publish_artifacts)
+
+
+def test_a_lost_create_answer_leaves_two_drafts_and_the_first_is_kept(
+    fake_github, publish_artifacts
+):
+    # Under GitHub's rules a retried create succeeds again (drafts may share a tag): the run
+    # must adopt its first draft, delete the second and never stop on "two releases".
+    fake_github.inject(Fault("drop_after", kind="POST"))
+
+    publish_to(github_publisher(fake_github.base_url), publish_artifacts)
+
+    creates = [r for r in fake_github.requests if r.kind == "POST"]
+    assert [r.outcome for r in creates] == ["drop_after", "201"]
+    deleted = [r.path for r in fake_github.requests if r.kind == "DELETE"]
+    assert len(deleted) == 1 and "/releases/assets/" not in deleted[0]
+    [release_id] = fake_github.releases
+    assert deleted[0].endswith(f"/releases/{release_id + 1}")  # the second draft went
     assert fake_github.snapshot() == expected_snapshot(publish_artifacts)
 
 

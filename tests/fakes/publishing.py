@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from fakes.github_server import FakeGitHub
 from release.publish import Publisher, Recorder, ReleaseView, RetryPolicy, publish_prerelease
+from release.publish._protocol import with_marker
 
 if TYPE_CHECKING:
     from release.publish.github import GitHubPublisher
@@ -137,7 +138,7 @@ def expected_snapshot(
         {
             "tag": TAG,
             "name": RELEASE_NAME,
-            "body": body,
+            "body": with_marker(body, TAG),
             "draft": False,
             "prerelease": prerelease,
             "latest": latest,
