@@ -122,12 +122,12 @@ class GitHubPublisher(Publisher):
         policy = replace(self._retry, attempts=min(self._retry.attempts, 2))
         try:
             repository = call_with_retries(
-                lambda: self._github.get_repo(self.repo, lazy=False),
+                lambda: self._github.get_repo(self.repo).raw_data,  # lazy: raw_data fetches
                 policy=policy,
                 describe=f"reach the GitHub API at {self.base_url}",
                 classify=_transient,
             )
-            permissions = repository.raw_data.get("permissions")
+            permissions = repository.get("permissions")
         except RemoteUnavailableError as error:
             raise RemoteUnavailableError(
                 f"{error}: check [publish] api_url (now {self.base_url})"
@@ -329,6 +329,7 @@ class GitHubPublisher(Publisher):
         refused: type[PublishError] = RemoteRefusedError,
     ) -> T:
         """Run one API operation with retries; turn a final refusal into a PublishError."""
+        describe = f"{describe} (API at {self.base_url})"
         try:
             return call_with_retries(
                 operation, policy=self._retry, describe=describe, classify=_transient
@@ -447,6 +448,7 @@ def _message(error: GithubException) -> str:
         return str(data or "").strip()[:200]
     details = [
         f"{item.get('resource', '?')}.{item.get('field', '?')} {item.get('code', '?')}"
+        + (f": {item['message']}" if item.get("message") else "")
         for item in data.get("errors") or []
         if isinstance(item, dict)
     ]

@@ -141,6 +141,7 @@ class FakeGitHub:
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self.answers_checked = 0
+        self.operations_checked: set[str] = set()
         self.violations: list[Any] = []
         self.rate_used = 0
         self.rate_reset = int(datetime.now(UTC).timestamp()) + 3600
@@ -173,8 +174,8 @@ class FakeGitHub:
         if exc_type is None and self.violations:
             listed = "\n  ".join(map(str, self.violations[:20]))
             raise AssertionError(
-                f"{len(self.violations)} answers broke GitHub's OpenAPI description "
-                f"{self.schema.version}:\n  {listed}"
+                f"{len(self.violations)} violations of GitHub's OpenAPI description "
+                f"{self.schema.version} in the answers:\n  {listed}"
             )
 
     def check_answer(self, method: str, path: str, status: int, body: Any) -> None:
@@ -182,6 +183,9 @@ class FakeGitHub:
         if self.schema is None:
             return
         self.answers_checked += 1
+        found = self.schema.operation(method, path)
+        if found is not None:
+            self.operations_checked.add(found[1]["operationId"])
         self.violations.extend(self.schema.check(method, path, status, body))
 
     @property
@@ -389,6 +393,11 @@ class FakeGitHub:
             "uploader": self.user_json(),
         }
 
+    def asset_json_all(self, release_id: int) -> list[dict[str, Any]]:
+        """The assets of a release as the API shows them."""
+        with self._lock:
+            return [self.asset_json(asset) for asset in self._assets_of(release_id)]
+
     def download_url(self, release: dict[str, Any], asset: dict[str, Any]) -> str:
         tag = quote(release["tag_name"], safe="")
         return f"{self.origin}/api/downloads/{self.repo}/releases/download/{tag}/{asset['name']}"
@@ -537,6 +546,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if fault is not None and fault.action == "respond":
                     # GitHub's error bodies always link the documentation.
                     canned = {"documentation_url": DOCS, **fault.body}
+                    if fault.status < 400:
+                        canned = fault.body
                     self._answer(kind, path, payload, fault.status, canned, fault.headers)
                     return
                 if fault is not None and fault.action == "starter_then_502":
