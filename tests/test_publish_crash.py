@@ -36,9 +36,11 @@ GITHUB_WRITES = 1 + ARTIFACTS + 1
 LOCAL_REPLACES = 1 + 2 * ARTIFACTS + 1
 
 GITHUB_KILLS = [
-    *[("kill_before", "WRITE", n) for n in range(1, GITHUB_WRITES + 1)],
-    *[("kill_after", "WRITE", n) for n in range(1, GITHUB_WRITES + 1)],
-    *[("kill_mid_body", "UPLOAD", n) for n in range(1, ARTIFACTS + 1)],
+    *[("kill_before", "WRITE", n, False) for n in range(1, GITHUB_WRITES + 1)],
+    *[("kill_after", "WRITE", n, False) for n in range(1, GITHUB_WRITES + 1)],
+    *[("kill_mid_body", "UPLOAD", n, False) for n in range(1, ARTIFACTS + 1)],
+    # A server reporting ``digest: null`` (the schema allows it): verified by download.
+    *[("kill_after", "WRITE", n, True) for n in range(1, GITHUB_WRITES + 1)],
 ]
 LOCAL_KILLS = [(when, n) for n in range(1, LOCAL_REPLACES + 1) for when in ("before", "after")]
 
@@ -97,13 +99,15 @@ def local_reference(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    ("action", "kind", "nth"), GITHUB_KILLS, ids=[f"{a}-{k}-{n}" for a, k, n in GITHUB_KILLS]
+    ("action", "kind", "nth", "null_digests"),
+    GITHUB_KILLS,
+    ids=[f"{a}-{k}-{n}{'-null-digests' if z else ''}" for a, k, n, z in GITHUB_KILLS],
 )
 def test_github_publish_killed_anywhere_converges_on_rerun(
-    tmp_path, github_reference, action, kind, nth
+    tmp_path, github_reference, action, kind, nth, null_digests
 ):
     files = write_artifacts(tmp_path / "dist")
-    with FakeGitHub(token=TOKEN) as server:
+    with FakeGitHub(token=TOKEN, null_digests=null_digests) as server:
         fault = server.inject(Fault(action, kind=kind, nth=nth))
 
         killed, _, _ = run_driver(*github_driver_args(server, tmp_path), server=server)
