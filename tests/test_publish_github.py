@@ -44,7 +44,9 @@ def plain_client(server: FakeGitHub):
 
 def test_a_draft_is_invisible_by_tag_but_found_by_listing(fake_github):
     publisher = github_publisher(fake_github.base_url)
-    publisher.create_draft(tag=TAG, name="n", body=with_marker("b", TAG), target_commitish="main")
+    publisher.create_draft(
+        tag=TAG, name="n", body=with_marker("b", TAG, "main"), target_commitish="main"
+    )
 
     view = publisher.find(TAG)
 
@@ -66,7 +68,7 @@ def test_publish_and_promote_pass_every_flag_and_converge(fake_github, publish_a
     assert created.json | {"tag_name": TAG} == {
         "tag_name": TAG,
         "name": RELEASE_NAME,
-        "body": with_marker(RELEASE_BODY, TAG),
+        "body": with_marker(RELEASE_BODY, TAG, "main"),
         "draft": True,
         "prerelease": True,
         "make_latest": "false",
@@ -122,7 +124,7 @@ def test_new_notes_keep_the_prerelease_flags(fake_github, publish_artifacts):
         "draft": False,
         "prerelease": True,
         "make_latest": "false",
-        "body": with_marker("Corrected notes.", TAG),
+        "body": with_marker("Corrected notes.", TAG, "main"),
     }
     assert fake_github.snapshot() == expected_snapshot(publish_artifacts, body="Corrected notes.")
 
@@ -179,7 +181,7 @@ def test_a_published_release_is_frozen(fake_github, publish_artifacts, tmp_path)
 
 
 def test_listing_follows_pagination_to_find_an_old_draft(fake_github, publish_artifacts):
-    fake_github.add_release(TAG, draft=True, body=with_marker("an earlier run", TAG))
+    fake_github.add_release(TAG, draft=True, body=with_marker("an earlier run", TAG, "main"))
     for n in range(5):
         fake_github.add_release(f"2{n}00.0")
     publisher = github_publisher(fake_github.base_url, per_page=2)
@@ -192,7 +194,7 @@ def test_listing_follows_pagination_to_find_an_old_draft(fake_github, publish_ar
 
 def test_stray_and_unfinished_assets_on_a_draft_are_cleaned(fake_github, publish_artifacts):
     release_id = fake_github.add_release(
-        TAG, draft=True, prerelease=True, body=with_marker("an earlier run", TAG)
+        TAG, draft=True, prerelease=True, body=with_marker("an earlier run", TAG, "main")
     )
     fake_github.add_asset(release_id, "CHECKSUM", b"", state="open")
     fake_github.add_asset(release_id, publish_artifacts[0].name, b"old bytes")
@@ -206,10 +208,10 @@ def test_stray_and_unfinished_assets_on_a_draft_are_cleaned(fake_github, publish
 def test_leftover_drafts_of_earlier_runs_are_deleted_and_others_left_alone(
     fake_github, publish_artifacts
 ):
-    ours = with_marker("an earlier run", TAG)
+    ours = with_marker("an earlier run", TAG, "main")
     kept = fake_github.add_release(TAG, draft=True, body=ours)
     fake_github.add_release(TAG, draft=True, body=ours)  # a retried create's second draft
-    fake_github.add_release(TAG, draft=True, body=ours, target_commitish="0" * 40)
+    fake_github.add_release(TAG, draft=True, body=with_marker("an older commit", TAG, "0" * 40))
     foreign = fake_github.add_release(TAG, draft=True, body="drafted by hand on the web page")
 
     publish_to(github_publisher(fake_github.base_url), publish_artifacts)

@@ -33,7 +33,7 @@ from fakes.publishing import (
     write_artifacts,
 )
 
-from release.publish import promote
+from release.publish import promote, publish_prerelease
 from release.publish._protocol import check_asset_name, with_marker
 from release.publish.errors import PublishInputError, ReleaseStateError, TagBurntError
 
@@ -68,7 +68,7 @@ def test_a_null_digest_is_verified_by_downloading_the_asset(publish_artifacts):
 def test_a_wrong_asset_behind_a_null_digest_is_replaced(tmp_path):
     files = write_artifacts(tmp_path / "dist")
     with FakeGitHub(token=TOKEN, null_digests=True) as server:
-        draft = server.add_release(TAG, draft=True, body=with_marker("earlier", TAG))
+        draft = server.add_release(TAG, draft=True, body=with_marker("earlier", TAG, "main"))
         server.add_asset(draft, files[0].name, b"bytes of another build")
         server.add_asset(draft, files[1].name, files[1].read_bytes())
 
@@ -251,3 +251,27 @@ def _an_asset(server: FakeGitHub) -> dict[str, object]:
     [asset] = server.asset_json_all(release_id)
     assert asset["digest"] == f"sha256:{hashlib.sha256(b'bytes').hexdigest()}"
     return asset
+
+
+def test_the_run_s_draft_is_recognised_by_its_marker_not_by_target_commitish(tmp_path):
+    # With the tag already pushed GitHub ignores target_commitish ("Unused if the Git tag
+    # already exists"), so the draft may report the default branch: the marker decides.
+    files = write_artifacts(tmp_path / "dist")
+    commit = "1f" * 20
+    with FakeGitHub(token=TOKEN) as server:
+        draft = server.add_release(
+            TAG, draft=True, body=with_marker("earlier", TAG, commit), target_commitish="main"
+        )
+
+        publish_prerelease(
+            github_publisher(server.base_url),
+            tag=TAG,
+            name="n",
+            body="notes",
+            files=files,
+            target_commitish=commit,
+        )
+
+        assert list(server.releases) == [draft]
+        assert not any(r.kind == "POST" for r in server.requests)
+        assert server.releases[draft]["body"].endswith(f"commit={commit} -->\n")

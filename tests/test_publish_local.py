@@ -78,7 +78,7 @@ def test_publish_then_promote_goes_draft_prerelease_release(tmp_path, publish_ar
     promoted = promote(store, tag=TAG, body="final notes", record=record)
 
     assert (promoted.state, promoted.latest) == ("release", True)
-    assert promoted.body == with_marker("final notes", TAG)
+    assert promoted.body == with_marker("final notes", TAG, "main")
     assert journal[-1] == ("promote", {"action": "promoted", "state": "release"})
 
 
@@ -115,7 +115,7 @@ def test_new_notes_on_a_published_prerelease_keep_its_flags(tmp_path, publish_ar
 
     assert store.writes == ["update"]
     assert (view.state, view.latest) == ("prerelease", False)
-    assert view.body == with_marker("corrected notes", TAG)
+    assert view.body == with_marker("corrected notes", TAG, "main")
 
 
 def test_changed_artifact_on_a_published_release_stops_before_writing(tmp_path, publish_artifacts):
@@ -142,7 +142,9 @@ def test_changed_artifact_on_a_published_release_stops_before_writing(tmp_path, 
 def test_a_draft_converges_replacing_changed_assets_and_removing_strays(tmp_path):
     store = CountingPublisher(LocalStore(tmp_path / "store"))
     old = write_artifacts(tmp_path / "old", seed=1)
-    store.create_draft(tag=TAG, name="draft", body=with_marker("", TAG), target_commitish="main")
+    store.create_draft(
+        tag=TAG, name="draft", body=with_marker("", TAG, "main"), target_commitish="main"
+    )
     for path in old[:2]:
         store.upload(TAG, path)
     stray = tmp_path / "old" / "leftover.txt"
@@ -163,7 +165,9 @@ def test_a_draft_converges_replacing_changed_assets_and_removing_strays(tmp_path
 
 def test_store_rules_match_github(tmp_path, publish_artifacts):
     store = LocalStore(tmp_path / "store")
-    store.create_draft(tag=TAG, name="n", body=with_marker("b", TAG), target_commitish="main")
+    store.create_draft(
+        tag=TAG, name="n", body=with_marker("b", TAG, "main"), target_commitish="main"
+    )
     with pytest.raises(ReleaseExistsError):
         store.create_draft(tag=TAG, name="n", body="b", target_commitish="main")
     publish(store, publish_artifacts)
@@ -194,7 +198,8 @@ def test_a_draft_someone_else_made_is_neither_adopted_nor_touched(tmp_path, publ
 
 def test_a_leftover_draft_at_another_commit_is_replaced(tmp_path, publish_artifacts):
     store = CountingPublisher(LocalStore(tmp_path / "store"))
-    store.create_draft(tag=TAG, name="n", body=with_marker("b", TAG), target_commitish="0" * 40)
+    earlier = with_marker("b", TAG, "0" * 40)
+    store.create_draft(tag=TAG, name="n", body=earlier, target_commitish="0" * 40)
     store.writes.clear()
 
     view = publish(store, publish_artifacts)
@@ -253,7 +258,9 @@ def test_promote_needs_a_published_prerelease(tmp_path):
     store = LocalStore(tmp_path / "store")
     with pytest.raises(ReleaseNotFoundError, match=TAG):
         promote(store, tag=TAG)
-    store.create_draft(tag=TAG, name="n", body=with_marker("b", TAG), target_commitish="main")
+    store.create_draft(
+        tag=TAG, name="n", body=with_marker("b", TAG, "main"), target_commitish="main"
+    )
     with pytest.raises(ReleaseStateError, match="draft"):
         promote(store, tag=TAG)
 

@@ -58,9 +58,15 @@ class ReleaseView:
         return self.state != "draft"
 
     @property
+    def marked_commit(self) -> str | None:
+        """The commit this tool wrote the release for (from its marker), or None."""
+        marker = marker_of(self.body)
+        return marker[1] if marker is not None and marker[0] == self.tag else None
+
+    @property
     def marked(self) -> bool:
         """Whether this tool wrote the release (its body ends with the tool's marker)."""
-        return marker_of(self.body) == marker_for(self.tag)
+        return self.marked_commit is not None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -114,25 +120,27 @@ def check_asset_name(name: str) -> str:
 
 #: The last line of every release body this tool writes: how it recognises its releases
 #: among the drafts other runs or people left for the same tag. An HTML comment, so the
-#: rendered notes do not show it.
-_MARKER = re.compile(r"\n*<!-- mithril-release tag=(\S+) -->\n?\Z")
+#: rendered notes do not show it. It names the commit because GitHub ignores (and may not
+#: echo) ``target_commitish`` once the tag exists ("Unused if the Git tag already exists",
+#: REST docs for "Create a release"; cli/cli#9997).
+_MARKER = re.compile(r"\n*<!-- mithril-release tag=(\S+) commit=(\S+) -->\n?\Z")
 
 
-def marker_for(tag: str) -> str:
-    return f"<!-- mithril-release tag={tag} -->"
+def marker_for(tag: str, commit: str) -> str:
+    return f"<!-- mithril-release tag={tag} commit={commit} -->"
 
 
-def marker_of(body: str) -> str | None:
-    """The marker ending ``body``, or None."""
+def marker_of(body: str) -> tuple[str, str] | None:
+    """The (tag, commit) of the marker ending ``body``, or None."""
     match = _MARKER.search(body)
-    return None if match is None else marker_for(match[1])
+    return None if match is None else (match[1], match[2])
 
 
-def with_marker(body: str, tag: str) -> str:
-    """``body`` as the tool stores it: its own text, then the marker for ``tag``."""
+def with_marker(body: str, tag: str, commit: str) -> str:
+    """``body`` as the tool stores it: its own text, then the marker (replacing an old one)."""
     match = _MARKER.search(body)
     text = body if match is None else body[: match.start()]
-    return f"{text.rstrip()}\n\n{marker_for(tag)}\n"
+    return f"{text.rstrip()}\n\n{marker_for(tag, commit)}\n"
 
 
 def choose_release(tag: str, views: list[ReleaseView]) -> ReleaseView | None:

@@ -213,9 +213,9 @@ def _ours(publisher: Publisher, tag: str, target: str) -> _Ours:
     """
     views = publisher.releases(tag)
     chosen = choose_release(tag, views)
-    if chosen is not None and not chosen.published and chosen.target_commitish != target:
+    if chosen is not None and not chosen.published and chosen.marked_commit != target:
         chosen = next(
-            (v for v in views if v.marked and not v.published and v.target_commitish == target),
+            (v for v in views if not v.published and v.marked_commit == target),
             None,
         )
     kept = None if chosen is None else chosen.id
@@ -271,7 +271,7 @@ def plan_publish(
         steps.append(PlanStep("verify", "done", f"{len(local)} assets match the artifacts"))
     steps += [
         PlanStep("publish", "done", f"published as {view.state}"),
-        _notes_step(view, name=name, body=with_marker(body, tag)),
+        _notes_step(view, name=name, body=with_marker(body, tag, target_commitish)),
     ]
     return Plan(tag=tag, steps=tuple(steps))
 
@@ -295,7 +295,7 @@ def plan_promote(publisher: Publisher, *, tag: str, body: str | None = None) -> 
     else:
         steps.append(PlanStep("promote", "to do", "pre-release -> release, marked latest"))
     if body is not None:
-        steps.append(_notes_step(view, name=view.name, body=with_marker(body, tag)))
+        steps.append(_notes_step(view, name=view.name, body=_keep_marker(view, body)))
     return Plan(tag=tag, steps=tuple(steps))
 
 
@@ -321,7 +321,7 @@ def publish_prerelease(
     """Bring the release for ``tag`` to "pre-release with exactly these files"."""
     journal = record or _no_journal
     local = local_assets(files)
-    body = with_marker(body, tag)
+    body = with_marker(body, tag, target_commitish)
     ours = _ours(publisher, tag, target_commitish)
     _delete_leftovers(publisher, ours, journal)
     action = "found"
@@ -371,7 +371,7 @@ def promote(
         raise ReleaseNotFoundError(f"no release for {tag}: publish the pre-release first")
     if view.state == "draft":
         raise ReleaseStateError(f"release {tag} is still a draft: publish the pre-release first")
-    notes = view.body if body is None else with_marker(body, tag)
+    notes = view.body if body is None else _keep_marker(view, body)
     if view.state == "prerelease":
         try:
             publisher.update(
@@ -391,6 +391,11 @@ def promote(
             _update_notes(publisher, view, name=view.name, body=notes)
             journal("notes", {"action": "updated", "state": view.state})
     return _read_back(publisher, tag)
+
+
+def _keep_marker(view: ReleaseView, body: str) -> str:
+    """New notes for a published release, ending with the marker it was published with."""
+    return with_marker(body, view.tag, view.marked_commit or view.target_commitish)
 
 
 def _no_journal(step: str, detail: dict[str, object]) -> None:

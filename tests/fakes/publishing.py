@@ -139,7 +139,7 @@ def expected_snapshot(
         {
             "tag": TAG,
             "name": RELEASE_NAME,
-            "body": with_marker(body, TAG),
+            "body": with_marker(body, TAG, "main"),
             "draft": False,
             "prerelease": prerelease,
             "latest": latest,
