@@ -27,6 +27,7 @@ from fakes.publishing import (
 )
 
 from release.publish import LocalStore
+from release.publish._protocol import with_marker
 from release.publish.counting import CountingPublisher
 
 ARTIFACTS = 5  # write_artifacts: two archives, CHECKSUM, its signature, the public key
@@ -124,6 +125,28 @@ def test_github_publish_killed_anywhere_converges_on_rerun(
         assert server.writes == writes
     journal = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
     assert (journal[-1]["step"], journal[-1]["state"]) == ("publish", "prerelease")
+
+
+@pytest.mark.parametrize("action", ["kill_before", "kill_after"])
+def test_github_publish_killed_while_deleting_leftover_drafts_converges(
+    tmp_path, github_reference, action
+):
+    files = write_artifacts(tmp_path / "dist")
+    earlier = with_marker("an earlier run", "2543.1-hotfix", "main")
+    with FakeGitHub(token=TOKEN) as server:
+        for _ in range(3):  # as three retried creates of earlier runs left them
+            server.add_release("2543.1-hotfix", draft=True, body=earlier)
+        server.inject(Fault(action, kind="DELETE", nth=2))
+
+        killed, _, _ = run_driver(*github_driver_args(server, tmp_path), server=server)
+        assert killed == -signal.SIGKILL
+
+        code, _, stderr = run_driver(*github_driver_args(server, tmp_path))
+        assert code == 0, stderr
+        assert server.snapshot() == github_reference
+        writes = server.writes
+        publish_to(github_publisher(server.base_url), files)
+        assert server.writes == writes
 
 
 @pytest.mark.parametrize(("when", "nth"), LOCAL_KILLS, ids=[f"{w}-{n}" for w, n in LOCAL_KILLS])

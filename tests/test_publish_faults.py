@@ -194,3 +194,15 @@ def test_a_retry_after_given_as_a_date_is_honoured(fake_github, publish_artifact
     publish_to(github_publisher(fake_github.base_url, sleep=slept.append), publish_artifacts)
 
     assert len(slept) == 1 and 27 <= slept[0] <= 31
+
+
+def test_a_lost_delete_answer_is_taken_as_done(fake_github, publish_artifacts):
+    # The starter's DELETE is processed but its answer lost: the retry answers 404, which
+    # means the asset is gone, and the upload goes on.
+    fake_github.inject(Fault("starter_then_502", kind="UPLOAD"))
+    fake_github.inject(Fault("drop_after", kind="DELETE"))
+
+    publish_to(github_publisher(fake_github.base_url), publish_artifacts)
+
+    assert outcomes(fake_github, "DELETE") == ["drop_after", "404"]
+    assert_converged(fake_github, publish_artifacts)

@@ -28,7 +28,8 @@ Every JSON body it sends is checked against GitHub's published OpenAPI descripti
 State lives in the server object, so a restarted client (a new process) sees it. Every
 request is logged and write requests (POST, PATCH, DELETE, uploads) are counted. Faults
 are injected with :meth:`FakeGitHub.inject`: canned error answers, a 502 that leaves an
-unfinished asset (GitHub's docs call it a "starter"; the schema's state is ``open``),
+unfinished asset (GitHub's upload docs call it a "starter", as quoted in getsentry/craft#313;
+the ``release-asset`` schema's only other state than ``uploaded`` is ``open``, used here),
 dropped connections, and SIGKILL of a client process at a chosen request (before
 processing, after processing, or halfway through an upload body).
 """
