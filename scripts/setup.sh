@@ -22,6 +22,12 @@ fi
 # .node/node_modules/@octokit/openapi/generated/api.github.com.json.
 OCTOKIT_OPENAPI_VERSION=23.0.2
 if [ "${1:-}" = "--test" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        sudo=""
+        if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+        $sudo apt-get install -y -qq npm >/dev/null 2>&1 \
+            || { $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq npm >/dev/null; }
+    fi
     installed=".node/node_modules/@octokit/openapi/package.json"
     if ! grep -q "\"version\": \"$OCTOKIT_OPENAPI_VERSION\"" "$installed" 2>/dev/null; then
         npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix .node \
