@@ -47,6 +47,7 @@ def result_json(
     notes: dict[str, Path],
     steps: list[StepReport],
     dry_run: bool,
+    pull_requests: dict[str, str] | None = None,
     error: str | None = None,
 ) -> dict[str, Any]:
     """``tag``, ``branch``, ``versions``, ``plan``, ``release``, ``notes``, ``repo``, ``store``
@@ -63,6 +64,7 @@ def result_json(
         if _stopped_in_preflight(steps)
         else release_json(publisher.find(target.tag), config),
         "notes": {name: str(path) for name, path in notes.items()},
+        "pull_requests": dict(pull_requests or {}),
         "repo": str(config.root),
         "store": store_location(config),
         "dry_run": dry_run,
