@@ -29,13 +29,37 @@ def test_hotfix_and_promote_on_github(tmp_path, fake_github):
     again = run_json("hotfix", *common, cwd=tmp_path, env=env)
     assert again["complete"] and fake_github.writes == writes  # a re-run writes nothing
 
+    # Promotion on GitHub: main changes through two pull requests (the blog post's update,
+    # the forward-port), as Mithril's #2774 and #2773; main itself is not pushed to.
+    origin = sandbox_paths(tmp_path)["origin"]
+    fake_github.git_origin = origin  # GitHub refuses a pull request of a branch not pushed
+    main_before = git(origin, "rev-parse", "main")
     promoted = run_json("promote", TAG, *common, cwd=tmp_path, env=env)
     [release] = fake_github.snapshot()
     assert not release["prerelease"] and release["latest"] and promoted["release"]["latest"]
     assert "| `release-mainnet`     | ✔" in release["body"]
+    branches = {f"blog/{TAG}", f"forward-port/{TAG}"}
+    assert set(promoted["pull_requests"]) == branches
+    pulls = {pull["head"]: pull for pull in fake_github.pulls.values()}
+    assert set(pulls) == branches and {pull["base"] for pull in pulls.values()} == {"main"}
+    assert all(
+        url.startswith(f"{fake_github.origin}/") for url in promoted["pull_requests"].values()
+    )
+    assert git(origin, "rev-parse", "main") == main_before
+    post = git(origin, "show", f"blog/{TAG}:docs/website/blog/2025-11-03-distribution-2543.md")
+    assert post.count(":::info[Update ") == 1
+    assert 'version = "0.2.277"' in git(
+        origin, "show", f"forward-port/{TAG}:mithril-signer/Cargo.toml"
+    )
     writes = fake_github.writes
-    run_json("promote", TAG, *common, cwd=tmp_path, env=env)
-    assert fake_github.writes == writes
+    again = run_json("promote", TAG, *common, cwd=tmp_path, env=env)
+    assert fake_github.writes == writes and len(fake_github.pulls) == 2  # found, not reopened
+    assert again["pull_requests"] == promoted["pull_requests"]
+    status = run_json("status", "--config", str(config), cwd=tmp_path, env=env)
+    promote_details = " ".join(step["detail"] for step in status["promote"])
+    assert all(url in promote_details for url in promoted["pull_requests"].values()), status[
+        "promote"
+    ]
 
 
 def test_neither_the_token_nor_the_signing_key_appears_anywhere(tmp_path, fake_github, run_inv):

@@ -60,10 +60,13 @@ def fix_commits(repo: git.Repo, target: ForwardPortTarget) -> list[git.Commit]:
     ]
 
 
-def completed(repo: git.Repo, target: ForwardPortTarget, main_ref: str) -> git.Commit | None:
-    """The commit on ``main_ref`` that completed this forward-port, if there is one."""
-    marker = target.marker(main_ref.rsplit("/", 1)[-1])
-    for commit in g.commits_between(repo, main_ref, exclude=[target.base_tag]):
+def completed(
+    repo: git.Repo, target: ForwardPortTarget, ref: str, *, main: str
+) -> git.Commit | None:
+    """The commit on ``ref`` (main, or the pushed forward-port branch) that completed this
+    forward-port into ``main``, if there is one."""
+    marker = target.marker(main)
+    for commit in g.commits_between(repo, ref, exclude=[target.base_tag]):
         if subject(commit) == marker:
             return commit
     return None
@@ -156,7 +159,7 @@ def forward_port(
     """Bring the hotfix into main on the forward-port branch; with ``finish_on_main``,
     fast-forward main to it and push main (else the branch is pushed for a pull request)."""
     main = config.main_branch
-    done = completed(repo, target, f"refs/heads/{main}")
+    done = completed(repo, target, f"refs/heads/{main}", main=main)
     if done is not None:
         return StepOutcome(Change.UNCHANGED, f"{main} holds {target.tag} ({done.hexsha[:12]})")
     branch = target.branch

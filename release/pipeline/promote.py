@@ -137,9 +137,13 @@ def _blog(run: PromoteRun) -> StepOutcome:
     config, location = run.config, run.plan.blog
     distribution = f"{run.target.version.yyww:04d}"
     facts = RepositoryFacts(config, repo=run.repo)
+    proposal = f"blog/{run.target.tag}"
     if location.path is not None and location.ref is not None:
         path = config.root / location.path
-        text: str | None = _read_blob(run, location.ref, location.path.as_posix())
+        # A pull request not merged yet: its branch holds the post as updated (whatever day).
+        pending = f"refs/remotes/{config.remote}/{proposal}"
+        source = pending if _proposes(run) and ref_exists(run.repo, pending) else location.ref
+        text: str | None = _read_or_none(run, source, location.path.as_posix())
         update = blog_update_input(
             facts, tag=run.target.tag, date=run.date, base_tag=run.target.base_tag
         )
@@ -151,12 +155,12 @@ def _blog(run: PromoteRun) -> StepOutcome:
     run.blog_post = path
     relative = path.relative_to(config.root)
     on = run.target.branch if location.where == ON_HOTFIX else config.main_branch
-    if text == updated:
-        return StepOutcome(Change.UNCHANGED, f"{relative} on {on} announces {run.target.tag}")
     verb = "announce" if text else "add the post of"
     message = f"docs: {verb} {run.target.tag} in the {distribution} distribution blog post"
-    if location.where != ON_HOTFIX and _proposes(run):
-        return _propose(run, f"blog/{run.target.tag}", {relative: updated}, message)
+    if location.where != ON_HOTFIX and _proposes(run) and not _announced(run, relative):
+        return _propose(run, proposal, {relative: updated}, message)
+    if text == updated:
+        return StepOutcome(Change.UNCHANGED, f"{relative} on {on} announces {run.target.tag}")
     if run.dry_run:
         return StepOutcome(Change.PLANNED, f"{'update' if text else 'write'} {relative} on {on}")
     if location.where == ON_HOTFIX:
@@ -175,6 +179,22 @@ def _blog(run: PromoteRun) -> StepOutcome:
             tag=run.target.tag,
         )
     return StepOutcome(committed.change, f"{committed.detail} on {on}")
+
+
+def _announced(run: PromoteRun, relative: Path) -> bool:
+    """Whether main's copy of the post already announces the hotfix (its pull request was
+    merged): applying the update to it changes nothing."""
+    location = run.plan.blog
+    if location.ref is None:
+        return False
+    text = _read_or_none(run, location.ref, relative.as_posix())
+    update = blog_update_input(
+        RepositoryFacts(run.config, repo=run.repo),
+        tag=run.target.tag,
+        date=run.date,
+        base_tag=run.target.base_tag,
+    )
+    return text is not None and update_blog_post(text, update, repo_root=run.config.root) == text
 
 
 def _proposes(run: PromoteRun) -> bool:
@@ -253,7 +273,9 @@ def _forward_port(run: PromoteRun) -> StepOutcome:
     main = run.config.main_branch
     if _proposes(run):
         remote_branch = f"refs/remotes/{run.config.remote}/{target.branch}"
-        if ref_exists(run.repo, remote_branch) and completed(run.repo, target, remote_branch):
+        if ref_exists(run.repo, remote_branch) and completed(
+            run.repo, target, remote_branch, main=main
+        ):
             return _pull_request(run, target.branch, target.marker(main), pushed=False)
         outcome = forward_port(
             run.repo, run.config, target, dry_run=run.dry_run, finish_on_main=False

@@ -59,6 +59,7 @@ from release.publish.errors import (
     RemoteUnavailableError,
     TagBurntError,
 )
+from release.publish.pulls import PullRequest
 
 T = TypeVar("T")
 
@@ -157,6 +158,49 @@ class GitHubPublisher(Publisher):
                 )
             return f"GitHub {where}: token valid, push allowed"
         return f"GitHub {where}: token valid (no permissions reported; checked when writing)"
+
+    # -- pull requests (release.publish.pulls.PullRequests) --------------------------------
+
+    def find_pull_request(self, *, head: str, base: str) -> PullRequest | None:
+        owner = self.repo.split("/")[0]
+
+        def read() -> PullRequest | None:
+            pulls = self._repository.get_pulls(state="open", head=f"{owner}:{head}", base=base)
+            for pull in pulls:
+                return PullRequest(pull.number, pull.html_url, created=False)
+            return None
+
+        return self._call(f"list the pull requests of {head} into {base}", read)
+
+    def ensure_pull_request(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
+        found = self.find_pull_request(head=head, base=base)
+        if found is not None:
+            pull = self._call(
+                f"read pull request #{found.number}",
+                lambda: self._repository.get_pull(found.number),
+            )
+            if (pull.title, pull.body or "") != (title, body):
+                self._call(
+                    f"update pull request #{found.number}",
+                    lambda: pull.edit(title=title, body=body),
+                )
+            return found
+        try:
+            created = call_with_retries(
+                lambda: self._repository.create_pull(base=base, head=head, title=title, body=body),
+                policy=self._retry,
+                describe=f"open a pull request of {head} into {base} (API at {self.base_url})",
+                classify=_transient,
+            )
+        except GithubException as error:
+            # A create whose answer was lost, retried: GitHub says one already exists.
+            again = self.find_pull_request(head=head, base=base) if error.status == 422 else None
+            if again is None:
+                raise self._refusal(
+                    f"open a pull request of {head} into {base}", error, RemoteRefusedError
+                ) from None
+            return again
+        return PullRequest(created.number, created.html_url, created=True)
 
     def releases(self, tag: str) -> list[ReleaseView]:
         listed = self._call(

@@ -43,10 +43,12 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
@@ -128,6 +130,7 @@ class FakeGitHub:
         null_digests: bool = False,
         permissions: dict[str, bool] | None = PUSH,
         validate: bool = True,
+        git_origin: Path | None = None,
     ) -> None:
         self.token = token
         self.repo = repo
@@ -136,6 +139,10 @@ class FakeGitHub:
         self.null_digests = null_digests
         self.permissions = permissions
         self.releases: dict[int, dict[str, Any]] = {}
+        #: Pull requests by number; a head branch must exist in ``git_origin`` (the bare
+        #: repository the tool pushes to), as GitHub refuses a pull request of no branch.
+        self.pulls: dict[int, dict[str, Any]] = {}
+        self.git_origin = git_origin
         self.assets: dict[int, dict[str, Any]] = {}
         self.burnt_tags: set[str] = set()
         self.latest_id: int | None = None
@@ -403,6 +410,139 @@ class FakeGitHub:
         tag = quote(release["tag_name"], safe="")
         return f"{self.origin}/api/downloads/{self.repo}/releases/download/{tag}/{asset['name']}"
 
+    def pull_json(self, pull: dict[str, Any], schema: str = "pull-request") -> dict[str, Any]:
+        """A ``pull-request`` (or ``pull-request-simple``): what is known laid over the
+        smallest instance the description allows (it requires 42 fields, with full
+        repositories inside)."""
+        from fakes.openapi import example  # noqa: PLC0415 - the 10 MB description
+
+        url = f"{self.repo_url}/pulls/{pull['number']}"
+        repo = self._repository_json()
+
+        def side(ref: str) -> dict[str, Any]:
+            owner = self.repo.split("/")[0]
+            return {"label": f"{owner}:{ref}", "ref": ref, "sha": "0" * 40, "repo": repo,
+                    "user": self.user_json(owner, 2)}  # fmt: skip
+
+        known = {
+            "id": pull["number"] + 1000,
+            "node_id": f"PR_kwDOAAAA{pull['number']:04d}",
+            "number": pull["number"],
+            "url": url,
+            "html_url": f"{self.origin}/{self.repo}/pull/{pull['number']}",
+            "state": pull["state"],
+            "title": pull["title"],
+            "body": pull["body"],
+            "head": side(pull["head"]),
+            "base": side(pull["base"]),
+            "user": self.user_json(),
+            "created_at": pull["created_at"],
+            "updated_at": pull["created_at"],
+        }
+        return example({"$ref": f"#/components/schemas/{schema}"}, known)
+
+    def _repository_json(self) -> dict[str, Any]:
+        """The repository as a pull request's head and base carry it."""
+        from fakes.openapi import example  # noqa: PLC0415
+
+        return example({"$ref": "#/components/schemas/repository"}, self.repo_json())
+
+    def repo_json(self) -> dict[str, Any]:
+        """A ``full-repository``: the schema requires about 80 fields."""
+        fake = self
+        owner, name = fake.repo.split("/")
+        url = fake.repo_url
+        templated = {
+            "archive_url": "{archive_format}{/ref}",
+            "assignees_url": "{/user}",
+            "blobs_url": "{/sha}",
+            "branches_url": "{/branch}",
+            "collaborators_url": "{/collaborator}",
+            "comments_url": "{/number}",
+            "commits_url": "{/sha}",
+            "compare_url": "{base}...{head}",
+            "contents_url": "{+path}",
+            "git_commits_url": "{/sha}",
+            "git_refs_url": "{/sha}",
+            "git_tags_url": "{/sha}",
+            "issue_comment_url": "{/number}",
+            "issue_events_url": "{/number}",
+            "issues_url": "{/number}",
+            "keys_url": "{/key_id}",
+            "labels_url": "{/name}",
+            "milestones_url": "{/number}",
+            "notifications_url": "{?since,all,participating}",
+            "pulls_url": "{/number}",
+            "releases_url": "{/id}",
+            "statuses_url": "/{sha}",
+            "trees_url": "{/sha}",
+        }
+        plain = [
+            "contributors_url",
+            "deployments_url",
+            "downloads_url",
+            "events_url",
+            "forks_url",
+            "hooks_url",
+            "languages_url",
+            "merges_url",
+            "stargazers_url",
+            "subscribers_url",
+            "subscription_url",
+            "tags_url",
+            "teams_url",
+        ]
+        links = {
+            key: f"{url}/{key.removesuffix('_url')}{suffix}" for key, suffix in templated.items()
+        }
+        links |= {key: f"{url}/{key.removesuffix('_url')}" for key in plain}
+        now = fake._now()
+        repository: dict[str, Any] = {
+            **links,
+            "id": 1,
+            "node_id": "R_kgDOAAAAAQ",
+            "name": name,
+            "full_name": fake.repo,
+            "owner": fake.user_json(owner, 2),
+            "private": False,
+            "html_url": f"{fake.origin}/{fake.repo}",
+            "description": None,
+            "fork": False,
+            "url": url,
+            "git_url": f"git://127.0.0.1/{fake.repo}.git",
+            "ssh_url": f"git@127.0.0.1:{fake.repo}.git",
+            "clone_url": f"{fake.origin}/{fake.repo}.git",
+            "svn_url": f"{fake.origin}/{fake.repo}",
+            "mirror_url": None,
+            "homepage": None,
+            "language": "Rust",
+            "license": None,
+            "default_branch": "main",
+            "forks": 0,
+            "forks_count": 0,
+            "stargazers_count": 0,
+            "watchers": 0,
+            "watchers_count": 0,
+            "open_issues": 0,
+            "open_issues_count": 0,
+            "size": 1,
+            "network_count": 0,
+            "subscribers_count": 0,
+            "has_issues": True,
+            "has_projects": False,
+            "has_wiki": False,
+            "has_pages": False,
+            "has_discussions": False,
+            "archived": False,
+            "disabled": False,
+            "pushed_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if fake.permissions is not None:
+            repository["permissions"] = dict(fake.permissions)
+        return repository
+
     def rate_headers(self) -> dict[str, str]:
         return {
             "X-RateLimit-Limit": str(RATE_LIMIT),
@@ -658,6 +798,10 @@ class _Handler(BaseHTTPRequestHandler):
             release = self._release(match[1])
             assets = [fake.asset_json(asset) for asset in fake._assets_of(release["id"])]
             return self._paginate(assets, path, query)
+        if rest == "/pulls" and method in ("GET", "POST"):
+            return self._pulls(method, query, payload)
+        if (match := re.fullmatch(r"/pulls/(\d+)", rest)) and method in ("GET", "PATCH"):
+            return self._pull(method, int(match[1]), payload)
         if match := re.fullmatch(r"/releases/(\d+)", rest):
             release = self._release(match[1])
             if method == "GET":
@@ -668,6 +812,63 @@ class _Handler(BaseHTTPRequestHandler):
                 fake._remove_release(release)
                 return 204, None, {}
         raise _not_found()
+
+    def _pulls(
+        self, method: str, query: dict[str, list[str]], payload: dict[str, Any]
+    ) -> tuple[int, Any, dict[str, str]]:
+        fake = self.fake
+        owner = fake.repo.split("/")[0]
+        if method == "GET":
+            wanted = {key: query[key][0] for key in ("state", "head", "base") if key in query}
+            state = wanted.get("state", "open")
+            found = [
+                fake.pull_json(pull, "pull-request-simple")
+                for pull in fake.pulls.values()
+                if state in ("all", pull["state"])
+                and wanted.get("head", f"{owner}:{pull['head']}") == f"{owner}:{pull['head']}"
+                and wanted.get("base", pull["base"]) == pull["base"]
+            ]
+            return 200, found, {}
+        for key in ("head", "base", "title"):
+            if not isinstance(payload.get(key), str) or not payload[key]:
+                raise _validation_failed(
+                    {"resource": "PullRequest", "field": key, "code": "missing_field"}
+                )
+        head = payload["head"].removeprefix(f"{owner}:")
+        if fake.git_origin is not None and not _branch_exists(fake.git_origin, head):
+            raise _validation_failed(
+                {"resource": "PullRequest", "field": "head", "code": "invalid"}
+            )
+        for pull in fake.pulls.values():
+            if (pull["head"], pull["base"], pull["state"]) == (head, payload["base"], "open"):
+                raise _validation_failed(
+                    {
+                        "resource": "PullRequest",
+                        "code": "custom",
+                        "message": f"A pull request already exists for {owner}:{head}.",
+                    }
+                )
+        number = fake._take_id()
+        fake.pulls[number] = {
+            "number": number,
+            "state": "open",
+            "head": head,
+            "base": payload["base"],
+            "title": payload["title"],
+            "body": payload.get("body"),
+            "created_at": fake._now(),
+        }
+        return 201, fake.pull_json(fake.pulls[number]), {}
+
+    def _pull(
+        self, method: str, number: int, payload: dict[str, Any]
+    ) -> tuple[int, Any, dict[str, str]]:
+        pull = self.fake.pulls.get(number)
+        if pull is None:
+            raise _not_found()
+        if method == "PATCH":
+            pull.update({key: payload[key] for key in ("title", "body") if key in payload})
+        return 200, self.fake.pull_json(pull), {}
 
     def _release(self, release_id: str) -> dict[str, Any]:
         release = self.fake.releases.get(int(release_id))
@@ -709,100 +910,7 @@ class _Handler(BaseHTTPRequestHandler):
         raise _not_found()
 
     def _repo_json(self) -> dict[str, Any]:
-        """A ``full-repository``: the schema requires about 80 fields."""
-        fake = self.fake
-        owner, name = fake.repo.split("/")
-        url = fake.repo_url
-        templated = {
-            "archive_url": "{archive_format}{/ref}",
-            "assignees_url": "{/user}",
-            "blobs_url": "{/sha}",
-            "branches_url": "{/branch}",
-            "collaborators_url": "{/collaborator}",
-            "comments_url": "{/number}",
-            "commits_url": "{/sha}",
-            "compare_url": "{base}...{head}",
-            "contents_url": "{+path}",
-            "git_commits_url": "{/sha}",
-            "git_refs_url": "{/sha}",
-            "git_tags_url": "{/sha}",
-            "issue_comment_url": "{/number}",
-            "issue_events_url": "{/number}",
-            "issues_url": "{/number}",
-            "keys_url": "{/key_id}",
-            "labels_url": "{/name}",
-            "milestones_url": "{/number}",
-            "notifications_url": "{?since,all,participating}",
-            "pulls_url": "{/number}",
-            "releases_url": "{/id}",
-            "statuses_url": "/{sha}",
-            "trees_url": "{/sha}",
-        }
-        plain = [
-            "contributors_url",
-            "deployments_url",
-            "downloads_url",
-            "events_url",
-            "forks_url",
-            "hooks_url",
-            "languages_url",
-            "merges_url",
-            "stargazers_url",
-            "subscribers_url",
-            "subscription_url",
-            "tags_url",
-            "teams_url",
-        ]
-        links = {
-            key: f"{url}/{key.removesuffix('_url')}{suffix}" for key, suffix in templated.items()
-        }
-        links |= {key: f"{url}/{key.removesuffix('_url')}" for key in plain}
-        now = fake._now()
-        repository: dict[str, Any] = {
-            **links,
-            "id": 1,
-            "node_id": "R_kgDOAAAAAQ",
-            "name": name,
-            "full_name": fake.repo,
-            "owner": fake.user_json(owner, 2),
-            "private": False,
-            "html_url": f"{fake.origin}/{fake.repo}",
-            "description": None,
-            "fork": False,
-            "url": url,
-            "git_url": f"git://127.0.0.1/{fake.repo}.git",
-            "ssh_url": f"git@127.0.0.1:{fake.repo}.git",
-            "clone_url": f"{fake.origin}/{fake.repo}.git",
-            "svn_url": f"{fake.origin}/{fake.repo}",
-            "mirror_url": None,
-            "homepage": None,
-            "language": "Rust",
-            "license": None,
-            "default_branch": "main",
-            "forks": 0,
-            "forks_count": 0,
-            "stargazers_count": 0,
-            "watchers": 0,
-            "watchers_count": 0,
-            "open_issues": 0,
-            "open_issues_count": 0,
-            "size": 1,
-            "network_count": 0,
-            "subscribers_count": 0,
-            "has_issues": True,
-            "has_projects": False,
-            "has_wiki": False,
-            "has_pages": False,
-            "has_discussions": False,
-            "archived": False,
-            "disabled": False,
-            "pushed_at": now,
-            "created_at": now,
-            "updated_at": now,
-        }
-        if fake.permissions is not None:
-            repository["permissions"] = dict(fake.permissions)
-        return repository
+        return self.fake.repo_json()
 
     def _rate_limit_json(self) -> dict[str, Any]:
         headers = self.fake.rate_headers()
@@ -909,6 +1017,18 @@ class _Handler(BaseHTTPRequestHandler):
         asset = fake._new_asset(release["id"], name, body, "uploaded")
         asset["content_type"] = self.headers.get("Content-Type", "application/octet-stream")
         return 201, fake.asset_json(asset), {}
+
+
+def _branch_exists(origin: Path, branch: str) -> bool:
+    return (
+        subprocess.run(
+            ["git", "--git-dir", str(origin), "rev-parse", "--verify", "--quiet",
+             f"refs/heads/{branch}"],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )  # fmt: skip
 
 
 def _json_or_none(body: bytes) -> Any:

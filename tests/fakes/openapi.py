@@ -166,3 +166,58 @@ def _at(document: Any, pointer: str) -> Any:
     for part in pointer.strip("/").split("/"):
         document = document[part.replace("~1", "/").replace("~0", "~")]
     return document
+
+
+#: Placeholder values by JSON-schema string format, for :func:`example`.
+_FORMAT_EXAMPLES = {
+    "date-time": "2025-11-07T00:00:00Z",
+    "uri": "https://example.invalid/",
+    "email": "bot@example.invalid",
+    "uri-template": "https://example.invalid/{id}",
+}
+
+
+def example(schema: dict[str, Any], overlay: Any = None) -> Any:
+    """The smallest instance of a schema of the description (required fields only, the
+    first choice of every ``anyOf``/``oneOf``, ``null`` where allowed), with ``overlay``'s
+    values laid over it. Used for answers with many required fields (a pull request has 42,
+    its ``head.repo`` about 80); the server still validates what it sends."""
+    return _example(github_schema().spec, schema, overlay)
+
+
+def _example(spec: dict[str, Any], schema: dict[str, Any], overlay: Any) -> Any:
+    if "$ref" in schema:
+        return _example(spec, _at(spec, schema["$ref"].removeprefix("#")), overlay)
+    if "allOf" in schema:
+        merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+        for part in schema["allOf"]:
+            resolved = _at(spec, part["$ref"].removeprefix("#")) if "$ref" in part else part
+            merged["properties"].update(resolved.get("properties", {}))
+            merged["required"] += resolved.get("required", [])
+        return _example(spec, merged, overlay)
+    for choice in ("anyOf", "oneOf"):
+        if choice in schema:
+            return _example(spec, schema[choice][0], overlay)
+    if overlay is not None and not isinstance(overlay, dict):
+        return overlay
+    if schema.get("nullable") and overlay is None:
+        return None
+    kind = schema.get("type", "object")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        given = overlay or {}
+        value = {
+            name: _example(spec, properties.get(name, {}), given.get(name))
+            for name in schema.get("required", [])
+        }
+        value.update({k: v for k, v in given.items() if k not in value})
+        return value
+    if "enum" in schema:
+        return schema["enum"][0]
+    return {
+        "array": [],
+        "string": _FORMAT_EXAMPLES.get(schema.get("format", ""), "x"),
+        "integer": 1,
+        "number": 1,
+        "boolean": False,
+    }[kind]
