@@ -120,11 +120,33 @@ def test_registrations_survive_kill_9(tmp_path):
 
 
 def test_dry_run_sends_nothing_and_leaves_the_store_alone(tmp_path, operator):
-    dry = run_signer(tmp_path, "http://127.0.0.1:9", FIRST, "--dry-run")
+    # Against a dead aggregator: the epoch comes from the signer's clock, nothing is sent,
+    # and nothing is reported as registered (it used to say "registered", HTTP 201).
+    dry = run_signer(tmp_path, "http://127.0.0.1:9/aggregator", FIRST, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     report = json.loads(dry.stdout)
-    assert report["dry_run"] and report["sent"] == {"epoch": 251, "kes_period": 20}
+    assert report["dry_run"] and not report["registered"]
+    assert (report["status"], report["http_status"], report["sent"]) == ("not-sent", None, None)
+    would_send = report["would_send"]
+    assert (would_send["epoch"], would_send["kes_period"]) == (251, 20)
+    assert "own clock" in report["recording_epoch_from"]
     assert not (tmp_path / "signer.sqlite3").exists()  # no store file created either
+
+
+def test_dry_run_reads_the_epoch_from_the_aggregator_and_registers_nothing(tmp_path, operator):
+    aggregator = Aggregator(tmp_path, LATE)
+    try:
+        # The signer's own clock is an epoch behind: the aggregator's epoch wins.
+        dry = run_signer(tmp_path, aggregator.url, FIRST - 1, "--dry-run")
+        report = json.loads(dry.stdout)
+        assert dry.returncode == 0, dry.stderr
+        assert report["would_send"]["epoch"] == 251
+        assert report["recording_epoch_from"].endswith("/aggregator/epoch-settings")
+        transport = HttpTransport(aggregator.url)
+        assert transport.request("GET", "/signers/registered/250")[0] == 404
+        transport.close()
+    finally:
+        aggregator.stop()
 
 
 def test_usage_errors_exit_2_with_a_message(tmp_path, operator, capsys):
@@ -188,8 +210,9 @@ def test_inv_nodes_signer_dry_run(tmp_path, operator):
     assert (report["profile"], report["kes_evolutions"], report["status"]) == (
         "0.2.268",
         23,
-        "registered",
+        "not-sent",
     )
+    assert report["registered"] is False
 
 
 def test_inv_nodes_aggregator_takes_the_issue_flags(tmp_path, operator):

@@ -11,11 +11,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from release.chain import Network, clock_for, get_network, load_networks
+from release.chain import ChainPoint, Network, clock_for, get_network, load_networks
 from release.nodes.aggregator import Aggregator, load_stake
 from release.nodes.aggregator_store import RegistrationStore
 from release.nodes.credentials import KesCredentials
-from release.nodes.http_server import MAX_BODY_BYTES, AggregatorServer
+from release.nodes.errors import TransportError
+from release.nodes.http_server import BASE_PATH, MAX_BODY_BYTES, AggregatorServer
+from release.nodes.messages import Registration
 from release.nodes.signer import Attempt, Signer
 from release.nodes.signer_store import ProtocolKeyStore
 from release.nodes.sqlite import MEMORY
@@ -46,24 +48,32 @@ class SignerRequest:
 
 
 def register_signer(request: SignerRequest) -> dict[str, Any]:
-    """One registration attempt, as a JSON-ready report."""
+    """One registration attempt, as a JSON-ready report.
+
+    The recording epoch is the aggregator's epoch (``GET /epoch-settings``) + 1, as a real
+    signer reads it. A dry run reads it too when the aggregator answers (a GET changes
+    nothing), falls back to the signer's own clock when it does not, and sends nothing.
+    """
     network = resolve_network(request.network, request.networks_file)
     point = clock_for(network, slot=request.slot, at=request.at).now()
     credentials = KesCredentials.from_files(request.kes_key, request.opcert)
-    store: ProtocolKeyStore
-    transport: Transport
-    if request.dry_run:
-        store = _dry_run_store(request.store)
-        transport = DryRunTransport()
-    else:
-        store = ProtocolKeyStore(request.store or MEMORY)
-        transport = HttpTransport(request.aggregator, signer_version=request.version)
+    http = HttpTransport(request.aggregator, signer_version=request.version)
     try:
-        attempt = Signer(network, credentials, store, transport, profile=request.profile).register(
-            point
-        )
+        recording_epoch, epoch_source = _recording_epoch(http, point, dry_run=request.dry_run)
+        store: ProtocolKeyStore
+        transport: Transport
+        if request.dry_run:
+            store, transport = _dry_run_store(request.store), DryRunTransport()
+        else:
+            store, transport = ProtocolKeyStore(request.store or MEMORY), http
+        try:
+            attempt = Signer(
+                network, credentials, store, transport, profile=request.profile
+            ).register(point, recording_epoch=recording_epoch)
+        finally:
+            store.close()
     finally:
-        store.close()
+        http.close()
     return {
         "pool_id": credentials.pool_id,
         "network": network.name,
@@ -73,9 +83,19 @@ def register_signer(request: SignerRequest) -> dict[str, Any]:
         "epoch": point.epoch,
         "kes_period": point.kes_period,
         "start_kes_period": credentials.start_kes_period,
-        **_attempt_json(attempt),
+        "recording_epoch_from": epoch_source,
+        **_attempt_json(attempt, dry_run=request.dry_run),
         "dry_run": request.dry_run,
     }
+
+
+def _recording_epoch(http: HttpTransport, point: ChainPoint, *, dry_run: bool) -> tuple[int, str]:
+    try:
+        return http.epoch_settings()["epoch"] + 1, f"{http.base_url}/epoch-settings"
+    except TransportError as failure:
+        if not dry_run:
+            raise
+        return point.epoch + 1, f"the signer's own clock ({failure})"
 
 
 def _dry_run_store(path: Path | None) -> ProtocolKeyStore:
@@ -90,17 +110,24 @@ def _dry_run_store(path: Path | None) -> ProtocolKeyStore:
         saved.close()
 
 
-def _attempt_json(attempt: Attempt) -> dict[str, Any]:
+def _attempt_json(attempt: Attempt, *, dry_run: bool) -> dict[str, Any]:
     sent = attempt.sent
-    return {
+    report: dict[str, Any] = {
         "recording_epoch": attempt.recording_epoch,
         "kes_evolutions": attempt.kes_evolutions,
         "status": attempt.status.value,
         "registered": attempt.holds_registration,
         "http_status": attempt.http_status,
         "message": attempt.message,
-        "sent": None if sent is None else {"epoch": sent.epoch, "kes_period": sent.kes_period},
+        "sent": None if sent is None or dry_run else _summary(sent),
     }
+    if dry_run:
+        report["would_send"] = None if sent is None else sent.to_wire()
+    return report
+
+
+def _summary(registration: Registration) -> dict[str, Any]:
+    return {"epoch": registration.epoch, "kes_period": registration.kes_period}
 
 
 @dataclass(frozen=True)
@@ -116,6 +143,7 @@ class AggregatorRequest:
     #: SQLite database; None keeps registrations in memory (lost on exit).
     db: Path | None = None
     max_body: int = MAX_BODY_BYTES
+    base_path: str = BASE_PATH
 
 
 def build_aggregator(request: AggregatorRequest) -> Aggregator:
@@ -140,19 +168,32 @@ def check_aggregator(request: AggregatorRequest) -> dict[str, Any]:
 
 
 def describe_aggregator(aggregator: Aggregator, request: AggregatorRequest) -> dict[str, Any]:
+    point = aggregator.clock.now()
     return {
-        **aggregator.epoch_settings_message(),
+        "epoch": point.epoch,
+        "registration_round_epoch": point.epoch + 1,
+        "slot": point.slot,
+        "kes_period": point.kes_period,
+        "network": aggregator.network.name,
+        "verifier": aggregator.verifier.name,
+        "max_kes_evolutions": aggregator.network.max_kes_evolutions,
         "pools": len(aggregator.stake),
         "clock": "fixed" if request.slot is not None or request.at is not None else "wall",
         "db": str(request.db) if request.db else None,
-        "listen": f"{request.host}:{request.port}",
+        "listen": f"{request.host}:{request.port}{request.base_path}",
     }
 
 
 def serve_aggregator(request: AggregatorRequest, announce: Callable[[str], None]) -> None:
     """Serve until SIGINT or SIGTERM; ``announce`` receives the URL once listening."""
     aggregator = build_aggregator(request)
-    server = AggregatorServer(aggregator, request.host, request.port, max_body=request.max_body)
+    server = AggregatorServer(
+        aggregator,
+        request.host,
+        request.port,
+        base_path=request.base_path,
+        max_body=request.max_body,
+    )
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     announce(server.url)

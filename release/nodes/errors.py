@@ -27,6 +27,10 @@ class StoreError(NodesError):
     """A SQLite store that cannot be opened or written."""
 
 
+class EpochParameterError(NodesError):
+    """An epoch in a URL that is neither a number in range nor ``latest`` / ``latest-N``."""
+
+
 class TransportError(NodesError):
     """The aggregator could not be reached, or answered something that is not HTTP/JSON."""
 
@@ -73,6 +77,10 @@ class KesSignatureRejectedError(RegistrationRejectedError):
 
 class UnknownPoolError(RegistrationRejectedError):
     """The pool has no stake in the epoch the registration is for."""
+
+
+class ProtocolKeyRejectedError(RegistrationRejectedError):
+    """The BLS proof of possession does not verify (checked last, as Mithril does)."""
 
 
 class RoundNotOpenedError(AggregatorError, status=550, label="registration_round_not_yet_opened"):

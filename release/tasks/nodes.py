@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as _json
 import logging
 import sys
 from pathlib import Path
@@ -98,11 +99,12 @@ def aggregator(
         **_CLOCK_HELP,
         "kes_key": "KES signing key file (cardano-cli kes.skey, 608 or 612 bytes)",
         "opcert": "operational certificate file (node.cert)",
-        "aggregator": "aggregator endpoint, e.g. http://127.0.0.1:8080",
+        "aggregator": "aggregator API root, e.g. http://127.0.0.1:8080/aggregator",
         "profile": f"signer behaviour: {', '.join(SIGNER_PROFILES)} (default fixed)",
         "store": "SQLite protocol key store; reuse it to act as a restarted signer "
         "(default: in memory)",
-        "dry_run": "show what would be sent; send nothing and leave the store unchanged",
+        "dry_run": "show what would be sent (never reports a registration); send nothing and "
+        "leave the store unchanged",
         "json": "print a JSON object",
     }
 )
@@ -144,5 +146,8 @@ def signer(
             f"evolutions {report['kes_evolutions']} ({report['profile']}): {report['status']} - "
             f"{report['message']}\n"
         )
-    if not report["registered"]:
+        if report.get("would_send") is not None:
+            sys.stdout.write(f"would send: {_json.dumps(report['would_send'])}\n")
+    would_send = report["dry_run"] and report["status"] != "failed"
+    if not (report["registered"] or would_send):
         raise Exit(code=1)
