@@ -179,6 +179,8 @@ class Aggregator:
 
         ``epoch`` is a number, ``latest`` (the aggregator's epoch) or ``latest-N``."""
         registered_at = self._epoch_parameter(epoch)
+        if registered_at == MAX_EPOCH:  # its recording epoch is past what the store holds
+            return None
         registrations = self.store.for_epoch(registered_at + 1)
         if not registrations:
             return None

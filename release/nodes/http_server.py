@@ -25,7 +25,7 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from release.nodes.aggregator import Aggregator
 from release.nodes.errors import EpochParameterError, PayloadDecodeError
@@ -254,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         registered = _REGISTERED.fullmatch(route)
         methods = (
-            {"GET": lambda: self._registered(registered.group(1))}
+            {"GET": lambda: self._registered(unquote(registered.group(1)))}
             if registered
             else handlers.get(route)
         )
