@@ -188,7 +188,8 @@ def test_huge_bodies_get_413_without_being_read(server):
     host, port = server.server_address[:2]
     with socket.create_connection((host, port), timeout=5) as raw:
         raw.sendall(
-            b"POST /aggregator/register-signer HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n"
+            b"POST /aggregator/register-signer HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: 100000000\r\n\r\n"
         )
         reply = raw.recv(4096).decode()
     assert reply.startswith("HTTP/1.1 413")

@@ -304,13 +304,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         """The request body, or None once a refusal was answered (or the client is gone)."""
-        media_type = self.headers.get("Content-Type")
-        if media_type is not None and media_type.split(";")[0].strip().lower() != (
-            "application/json"
-        ):
+        media_types = self.headers.get_all("Content-Type") or []
+        if any(media.split(";")[0].strip().lower() != "application/json" for media in media_types):
             return self._refuse(
                 HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                f"the body must be application/json, not {media_type!r}",
+                f"the body must be application/json, not {', '.join(media_types)!r}",
             )
         if self.headers.get("Transfer-Encoding") is not None:
             return self._refuse(HTTPStatus.LENGTH_REQUIRED, "send the body with a Content-Length")
