@@ -355,3 +355,32 @@ def test_keep_alive_connections_serve_several_requests(server):
         assert response.status == 201
         response.read()
     connection.close()
+
+
+def test_tampered_proofs_are_refused_as_mithril_does(server):
+    # The KES signature covers the tampered bytes, so only the proof check can refuse them;
+    # Mithril answers 400 failed_signer_registration (KeyRegistration::register).
+    secret_key, vk = keygen(b"\x0a" * 32)
+    creds = KesCredentials(secret_key, OpCert.issue(vk, b"\x0b" * 32, 0, 0))
+    server.aggregator.stake[creds.pool_id] = 7
+    key, other = new_protocol_key(b"\x0c" * 32), new_protocol_key(b"\x0d" * 32)
+
+    def body(protocol_key):
+        return {
+            "epoch": 1,
+            "party_id": creds.pool_id,
+            "verification_key": encode_protocol_key(protocol_key),
+            "verification_key_signature": encode_kes_signature(creds.sign(protocol_key, 0)),
+            "operational_certificate": encode_opcert(creds.opcert),
+            "kes_period": 0,
+        }
+
+    for tampered in (key[:96] + key[144:] + key[96:144], key[:96] + other[96:]):
+        status, reply = request(server, "POST", "/register-signer", body(tampered))
+        assert (status, reply["label"]) == (400, "failed_signer_registration")
+        assert "proof of possession does not match" in reply["message"]
+    assert server.aggregator.store.get(1, creds.pool_id) is None
+    # The same good key twice for the same round: both accepted (insert or replace).
+    assert request(server, "POST", "/register-signer", body(key))[0] == 201
+    assert request(server, "POST", "/register-signer", body(key))[0] == 201
+    assert server.aggregator.store.get(1, creds.pool_id).protocol_key == key
