@@ -1,22 +1,25 @@
 """Aggregator figures: the real HTTP server (a separate process, ``fixed`` verifier, SQLite in
-WAL mode) under 16 concurrent loopback clients; its memory with 3,000 registered pools; and
-the cost of one registration in the server against the cryptography it must do."""
+WAL mode) under 16 concurrent loopback clients sending distinct registrations with real BLS
+keys; its memory with 3,000 registered pools; the cost of one registration in the server
+against the cryptography it must do; and the proof-of-possession check against the plain
+two-pairing check."""
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from release import kes
+from release import kes, stm
 from release.bench import Figure, per_call_seconds, ratio_figure
 from release.chain import NETWORKS, ManualClock
 from release.nodes import Aggregator, Registration, RegistrationStore
@@ -40,9 +43,9 @@ def _registrations(count: int) -> list[tuple[str, bytes]]:
     bodies = []
     for number in range(count):
         opcert = kes.OpCert.issue(vk, number.to_bytes(32, "big"), 0, START)
-        key = os.urandom(kes.PROTOCOL_KEY_SIZE)
+        key = stm.new_protocol_key()
         registration = Registration(
-            NETWORK.epoch_of(SLOT) + 1, key, kes.sign(evolved, key), opcert, 20
+            NETWORK.epoch_of(SLOT) + 1, key, kes.sign(evolved, key), opcert, 20, opcert.pool_id
         )
         bodies.append((opcert.pool_id, json.dumps(registration.to_wire()).encode()))
     return bodies
@@ -66,36 +69,35 @@ class _Server:
         )  # fmt: skip
         assert self.process.stdout is not None
         address = urlsplit(self.process.stdout.readline().removeprefix("listening on ").strip())
-        self.host, self.port = address.hostname, address.port
+        self.host, self.port, self.path = address.hostname, address.port, address.path
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.communicate(timeout=10)
 
 
-def _load(server: _Server, bodies: list[bytes]) -> tuple[float, list[float], int]:
-    """Post every body from CLIENTS threads (keep-alive); wall time, latencies, failures."""
+def _load(server: _Server, bodies: list[bytes]) -> tuple[float, list[float], Counter[int]]:
+    """Post every body from CLIENTS threads (keep-alive); wall time, latencies, statuses."""
     latencies: list[float] = []
-    failures = 0
+    statuses: Counter[int] = Counter()
     lock = threading.Lock()
 
     def client(share: list[bytes]) -> None:
-        nonlocal failures
         connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
-        mine, bad = [], 0
+        mine, seen = [], Counter[int]()
         for body in share:
             started = time.perf_counter()
             connection.request(
-                "POST", "/register-signer", body, {"Content-Type": "application/json"}
+                "POST", server.path + "/register-signer", body, {"Content-Type": "application/json"}
             )
             response = connection.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)
-            bad += response.status != 201
+            seen[response.status] += 1
         connection.close()
         with lock:
             latencies.extend(mine)
-            failures += bad
+            statuses.update(seen)
 
     threads = [threading.Thread(target=client, args=(bodies[n::CLIENTS],)) for n in range(CLIENTS)]
     started = time.perf_counter()
@@ -103,7 +105,7 @@ def _load(server: _Server, bodies: list[bytes]) -> tuple[float, list[float], int
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started, latencies, failures
+    return time.perf_counter() - started, latencies, statuses
 
 
 def run(quick: bool) -> list[Figure]:
@@ -115,8 +117,10 @@ def run(quick: bool) -> list[Figure]:
         try:
             idle_kib = _rss_kib(server.process.pid)
             _load(server, bodies[: CLIENTS * 4])  # warm up: connections, caches
-            wall, latencies, failures = _load(server, bodies + bodies[: pools // 2])
+            # Every pool once, then half of them again (insert-or-replace): all distinct keys.
+            wall, latencies, statuses = _load(server, bodies + bodies[: pools // 2])
             loaded_kib = _rss_kib(server.process.pid)
+            cross_check = _wrk(server, bodies, Path(scratch), 3 if quick else 10)
         finally:
             server.stop()
     rate = len(latencies) / wall
@@ -124,7 +128,7 @@ def run(quick: bool) -> list[Figure]:
     load_detail = {
         "clients": CLIENTS,
         "requests": len(latencies),
-        "non_201": failures,
+        "statuses": {str(status): count for status, count in sorted(statuses.items())},
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
         "p99_ms": round(p99, 2),
         "verifier": "fixed",
@@ -133,14 +137,95 @@ def run(quick: bool) -> list[Figure]:
     }
     return [
         Figure(AREA, "HTTP registrations per second, 16 clients", round(rate), "registrations/s",
-               target=">= 300", meets_target=rate >= 300, detail=load_detail),
+               target=">= 150", meets_target=rate >= 150 and set(statuses) == {201},
+               detail=load_detail),
         Figure(AREA, "HTTP registration p99 latency, 16 clients", round(p99, 2), "ms",
-               target="<= 100", meets_target=p99 <= 100, detail=load_detail),
+               target="<= 250", meets_target=p99 <= 250, detail=load_detail),
         Figure(AREA, f"aggregator memory with {pools} registered pools",
                round(loaded_kib / 1024, 1), "MiB",
                detail={"rss_idle_mib": round(idle_kib / 1024, 1), "pools": pools}),
+        *cross_check,
         _server_cost(registrations[0][1], quick),
+        _proof_check(quick),
     ]  # fmt: skip
+
+
+_WRK_SCRIPT = """
+local bodies, threads = {}, {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+  step, next_body, created, other = tonumber(args[2]), id, 0, 0
+end
+function request()
+  local body = bodies[(next_body % #bodies) + 1]
+  next_body = next_body + step
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+function response(status)
+  if status == 201 then created = created + 1 else other = other + 1 end
+end
+function done(summary, latency, requests)
+  local created_all, other_all = 0, 0
+  for _, thread in ipairs(threads) do
+    created_all = created_all + thread:get("created")
+    other_all = other_all + thread:get("other")
+  end
+  io.write(string.format("RESULT %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(99), created_all, other_all))
+end
+"""
+
+
+def _wrk(server: _Server, bodies: list[bytes], scratch: Path, seconds: int) -> list[Figure]:
+    """The same load from wrk (an independent C load generator), cycling distinct bodies."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return []  # not installed (scripts/setup.sh --bench installs it): no cross-check
+    (scratch / "bodies.txt").write_bytes(b"\n".join(bodies) + b"\n")
+    (scratch / "cycle.lua").write_text(_WRK_SCRIPT)
+    threads = 2
+    url = f"http://{server.host}:{server.port}{server.path}/register-signer"
+    completed = subprocess.run(
+        [wrk, "-t", str(threads), "-c", str(CLIENTS), "-d", f"{seconds}s", "--latency",
+         "-s", str(scratch / "cycle.lua"), url, "--", str(scratch / "bodies.txt"), str(threads)],
+        capture_output=True, text=True, timeout=seconds + 60, check=True,
+    )  # fmt: skip
+    line = next(ln for ln in completed.stdout.splitlines() if ln.startswith("RESULT "))
+    requests, duration_us, p99_us, created, other = (int(v) for v in line.split()[1:])
+    rate = requests / (duration_us / 1e6)
+    detail = {
+        "tool": "wrk 2 threads, 16 connections, Lua script cycling distinct bodies",
+        "requests": requests,
+        "statuses": {"201": created, "other": other},
+        "p99_ms": round(p99_us / 1000, 2),
+    }
+    return [
+        Figure(AREA, "wrk cross-check: registrations per second, 16 connections", round(rate),
+               "registrations/s", target=">= 150", meets_target=rate >= 150 and other == 0,
+               detail=detail),
+    ]  # fmt: skip
+
+
+def _proof_check(quick: bool) -> Figure:
+    """The proof check (one two-Miller-loop product) against two separate pairing checks."""
+    key = stm.new_protocol_key()
+    min_time = 0.05 if quick else 0.3
+    combined = per_call_seconds(lambda: stm.verify_protocol_key(key), min_time=min_time)
+    plain = per_call_seconds(lambda: stm.verify_protocol_key_plainly(key), min_time=min_time)
+    return ratio_figure(
+        AREA,
+        "proof-of-possession check / the binding's plain two-pairing check",
+        combined,
+        plain,
+        1.0,
+        binding="pyblst (blst)",
+        note="both equations folded with a random 128-bit coefficient: 2 Miller loops and 1 "
+        "final exponentiation instead of 4 and 2, plus 2 G1 scalar multiplications",
+    )
 
 
 def _server_cost(body: bytes, quick: bool) -> Figure:
@@ -161,6 +246,7 @@ def _server_cost(body: bytes, quick: bool) -> Figure:
         def crypto() -> None:
             opcert.validate()
             kes.verify(opcert.kes_vk, 20, registration.protocol_key, registration.kes_signature)
+            stm.verify_protocol_key(registration.protocol_key)
 
         baseline = measure(crypto)
         handled = measure(
@@ -174,16 +260,16 @@ def _server_cost(body: bytes, quick: bool) -> Figure:
         store.close()
     return ratio_figure(
         AREA,
-        "per-registration server cost / (opcert validate + one Sum6 verify)",
+        "per-registration server cost / (opcert validate + Sum6 verify + proof check)",
         handled,
         baseline,
-        None,
+        1.3,
         decode_json_and_wire_s=decode,
         pool_id_bech32_s=pool_id,
         sqlite_insert_or_replace_s=save,
-        note="besides the two Ed25519 verifications (opcert and KES leaf), a registration pays "
-        "for decoding its wire form (hex, then JSON parsing of about 1,100 integers turned "
-        "back into bytes: the largest share), the bech32 pool id, and one SQLite "
+        note="besides the opcert and KES verifications and the proof check, a registration "
+        "pays for decoding its wire form (hex, JSON of about 1,100 integers, the three curve "
+        "points decompressed and subgroup-checked), the bech32 pool id, and one SQLite "
         "insert-or-replace committed in WAL mode; HTTP parsing and threads come on top in the "
         "throughput figure",
     )
