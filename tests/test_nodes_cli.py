@@ -8,6 +8,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -229,3 +231,60 @@ def test_inv_nodes_aggregator_takes_the_issue_flags(tmp_path, operator):
     assert (settings["clock"], settings["pools"]) == ("fixed", 1)
     assert settings["db"] == str(tmp_path / "agg.sqlite3")
     assert not (tmp_path / "agg.sqlite3").exists()  # a dry run creates no store
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def test_workers_share_the_socket_and_database_and_die_with_the_parent(tmp_path):
+    secret_key, vk = keygen(b"\x24" * 32)
+    pools = [
+        KesCredentials(secret_key, OpCert.issue(vk, bytes([n + 40]) * 32, 0, 800))
+        for n in range(12)
+    ]
+    (tmp_path / "stake.json").write_text(json.dumps({creds.pool_id: 1 for creds in pools}))
+    aggregator = Aggregator(tmp_path, FIRST, "--workers", "2")
+    workers = _children(aggregator.process.pid)
+    assert len(workers) == 1
+    transport = HttpTransport(aggregator.url)
+
+    def register(creds):
+        own = HttpTransport(aggregator.url)
+        try:
+            return Signer(PREPROD, creds, ProtocolKeyStore(), own).register(PREPROD.point(FIRST))
+        finally:
+            own.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        attempts = list(pool.map(register, pools))
+    assert [attempt.http_status for attempt in attempts] == [201] * len(pools)
+    status, listed = transport.request("GET", "/signers/registered/250")
+    assert status == 200 and len(json.loads(listed)["registrations"]) == len(pools)
+    transport.close()
+    assert aggregator.stop(signal.SIGKILL) == -signal.SIGKILL
+    for _ in range(200):  # the worker gets SIGKILL when its parent dies
+        if not Path(f"/proc/{workers[0]}").exists() or "Z" in _state(workers[0]):
+            break
+        time.sleep(0.02)
+    assert not Path(f"/proc/{workers[0]}").exists() or "Z" in _state(workers[0])
+    store = RegistrationStore(tmp_path / "agg.sqlite3")
+    assert sorted(r.party_id for r in store.for_epoch(251)) == sorted(c.pool_id for c in pools)
+    store.close()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1]
+    except (OSError, IndexError):
+        return "Z"
+
+
+def test_several_workers_need_a_database(tmp_path, operator, capsys):
+    code = aggregator_main(
+        ["--network", "preprod", "--stake", str(tmp_path / "stake.json"), "--port", "0",
+         "--workers", "2"]
+    )  # fmt: skip
+    assert code == 2
+    assert "give --db" in capsys.readouterr().err

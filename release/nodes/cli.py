@@ -138,6 +138,12 @@ def aggregator_main(
     )
     parser.add_argument("--db", type=Path, help="SQLite registration store (default: in memory)")
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving the port, sharing --db (default 1; 2 uses both cores)",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="check the settings and print them, do not serve"
     )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
@@ -153,6 +159,7 @@ def aggregator_main(
         port=args.port,
         db=args.db,
         base_path=args.base_path,
+        workers=args.workers,
     )
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,

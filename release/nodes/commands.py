@@ -3,7 +3,10 @@ arguments are parsed: shared so the executables and the tasks cannot drift apart
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -15,7 +18,7 @@ from release.chain import ChainPoint, Network, clock_for, get_network, load_netw
 from release.nodes.aggregator import Aggregator, load_stake
 from release.nodes.aggregator_store import RegistrationStore
 from release.nodes.credentials import KesCredentials
-from release.nodes.errors import TransportError
+from release.nodes.errors import NodesError, TransportError
 from release.nodes.http_server import BASE_PATH, MAX_BODY_BYTES, AggregatorServer
 from release.nodes.messages import Registration
 from release.nodes.signer import Attempt, Signer
@@ -144,6 +147,8 @@ class AggregatorRequest:
     db: Path | None = None
     max_body: int = MAX_BODY_BYTES
     base_path: str = BASE_PATH
+    #: Processes serving the one listening socket (more than one needs ``db``).
+    workers: int = 1
 
 
 def build_aggregator(request: AggregatorRequest) -> Aggregator:
@@ -185,7 +190,16 @@ def describe_aggregator(aggregator: Aggregator, request: AggregatorRequest) -> d
 
 
 def serve_aggregator(request: AggregatorRequest, announce: Callable[[str], None]) -> None:
-    """Serve until SIGINT or SIGTERM; ``announce`` receives the URL once listening."""
+    """Serve until SIGINT or SIGTERM; ``announce`` receives the URL once listening.
+
+    With ``workers`` > 1 the listening socket is shared by that many processes (pre-fork),
+    each with its own connection to the one WAL database, so every core verifies
+    registrations (the crypto bindings hold the GIL). Workers die with the parent.
+    """
+    if request.workers < 1:
+        raise NodesError(f"--workers must be at least 1, got {request.workers}")
+    if request.workers > 1 and request.db is None:
+        raise NodesError("several --workers share one database: give --db")
     aggregator = build_aggregator(request)
     server = AggregatorServer(
         aggregator,
@@ -194,6 +208,7 @@ def serve_aggregator(request: AggregatorRequest, announce: Callable[[str], None]
         base_path=request.base_path,
         max_body=request.max_body,
     )
+    children = _fork_workers(server, request) if request.workers > 1 else []
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     announce(server.url)
@@ -204,4 +219,45 @@ def serve_aggregator(request: AggregatorRequest, announce: Callable[[str], None]
     finally:
         server.server_close()
         aggregator.store.close()
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+        for child in children:
+            os.waitpid(child, 0)
         log.info("aggregator stopped")
+
+
+def _fork_workers(server: AggregatorServer, request: AggregatorRequest) -> list[int]:
+    """``request.workers - 1`` child processes serving the parent's listening socket.
+
+    The socket turns non-blocking so that a process losing the race for a connection goes
+    back to waiting instead of blocking in ``accept``. SQLite connections must not cross a
+    fork: the parent closes its store first, and every process opens its own.
+    """
+    assert request.db is not None
+    server.socket.setblocking(False)
+    server.aggregator.store.close()
+    children, parent = [], os.getpid()
+    for _ in range(request.workers - 1):
+        pid = os.fork()
+        if pid == 0:  # the worker: dies with the parent, stops on SIGTERM like it
+            _die_with(parent)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            server.aggregator.store = RegistrationStore(request.db)
+            try:
+                server.serve_forever()
+            finally:
+                os._exit(0)
+        children.append(pid)
+    server.aggregator.store = RegistrationStore(request.db)
+    return children
+
+
+def _die_with(parent: int) -> None:
+    """Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: a worker never outlives its parent, even
+    when the parent is killed with ``kill -9``."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
