@@ -19,6 +19,7 @@ from release.nodes.commands import (
     register_signer,
     serve_aggregator,
 )
+from release.nodes.http_server import BASE_PATH
 from release.tasks._cli import emit_json, reports_errors
 
 _CLOCK_HELP = {
@@ -46,6 +47,8 @@ def _path(value: str) -> Path | None:
         "port": "port to listen on (0 picks a free one)",
         "host": "address to listen on",
         "db": "SQLite registration store (default: in memory, lost on exit)",
+        "workers": "processes serving the port, sharing --db (default 1)",
+        "base_path": "the API's path prefix (default /aggregator)",
         "dry_run": "check the settings and print them, do not serve",
         "json": "print the settings (with --dry-run) as JSON",
     }
@@ -62,6 +65,8 @@ def aggregator(
     host: str = "127.0.0.1",
     db: str = "",
     networks_file: str = "",
+    workers: int = 1,
+    base_path: str = BASE_PATH,
     dry_run: bool = False,
     json: bool = False,
 ) -> None:
@@ -76,6 +81,8 @@ def aggregator(
         host=host,
         port=port,
         db=_path(db),
+        base_path=base_path,
+        workers=workers,
     )
     if dry_run:
         settings = check_aggregator(request)
