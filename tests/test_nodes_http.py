@@ -162,8 +162,12 @@ def test_malformed_json_and_non_objects(server):
 
 def test_round_unknown_pool_and_kes_refusals(server):
     vector = VECTORS[0]
-    assert request(server, "POST", "/register-signer", vector_body(vector, epoch=2))[0] == 550
+    assert request(server, "POST", "/register-signer", vector_body(vector, epoch=2))[0] == 500
     assert request(server, "POST", "/register-signer", vector_body(vector, epoch=7))[0] == 500
+    server.aggregator.round_open = lambda: False  # between its epoch-change steps
+    status, reply = request(server, "POST", "/register-signer", vector_body(vector))
+    assert status == 550 and set(reply) == {"label", "message"}
+    server.aggregator.round_open = lambda: True
     secret_key, vk = keygen(b"\x05" * 32)
     stranger = KesCredentials(secret_key, OpCert.issue(vk, b"\x06" * 32, 0, 0))
     key = new_protocol_key(b"\x07" * 32)

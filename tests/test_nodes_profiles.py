@@ -231,8 +231,13 @@ def test_aggregator_refusals():
         return world.aggregator.handle_registration(Registration(**{**fields, **changes}))
 
     assert send().status == 201
-    assert send(epoch=EPOCH + 2).status == 550
+    # Mithril: 500 for any epoch but the open round's; 550 only while no round is open.
+    assert send(epoch=EPOCH + 2).status == 500
     assert send(epoch=EPOCH).status == 500
+    world.aggregator.round_open = lambda: False
+    closed = send()
+    assert (closed.status, closed.label) == (550, "registration_round_not_yet_opened")
+    world.aggregator.round_open = lambda: True
     forged = OpCert(creds.opcert.kes_vk, 0, 801, creds.opcert.signature, creds.opcert.cold_vk)
     reply = send(opcert=forged)
     assert (reply.status, reply.label) == (400, "failed_signer_registration")

@@ -70,6 +70,9 @@ class Aggregator:
     distribution is the one given at start (one distribution for every round).
     ``proof_check`` verifies a protocol key's proof of possession (raising
     :class:`~release.stm.StmError`); callers that see the same keys again may memoise it.
+    ``round_open`` says whether the round is open: as Mithril, 550 only while it is not
+    (between the epoch-change steps), 500 for a message of any other epoch than the round's.
+    The executables open the round at once (their stake distribution never changes).
     """
 
     def __init__(
@@ -81,9 +84,11 @@ class Aggregator:
         clock: Clock,
         *,
         proof_check: Callable[[bytes], None] = verify_protocol_key,
+        round_open: Callable[[], bool] = lambda: True,
     ) -> None:
         self.network = network
         self.proof_check = proof_check
+        self.round_open = round_open
         self.verifier = get_verifier(verifier) if isinstance(verifier, str) else verifier
         self.stake = dict(stake)
         self.store = store
@@ -95,15 +100,15 @@ class Aggregator:
         """Check and store one registration; every refusal is an :class:`AggregatorError`."""
         point = self.clock.now()
         round_epoch = point.epoch + 1
-        if registration.epoch == round_epoch + 1:
+        if not self.round_open():
             raise RoundNotOpenedError(
-                f"the registration round for epoch {registration.epoch} is not open yet "
-                f"(the aggregator is in epoch {point.epoch})"
+                f"the signer registration round is not opened yet (the aggregator is in epoch "
+                f"{point.epoch}, between its epoch-change steps)"
             )
         if registration.epoch != round_epoch:
             raise WrongEpochError(
-                f"registration for epoch {registration.epoch}, but the open round is for epoch "
-                f"{round_epoch}"
+                f"unexpected signer registration round epoch: current_round_epoch: "
+                f"{round_epoch}, received_epoch: {registration.epoch}"
             )
         opcert, signature = registration.opcert, registration.kes_signature
         if opcert is None or signature is None:

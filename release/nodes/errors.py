@@ -84,11 +84,11 @@ class ProtocolKeyRejectedError(RegistrationRejectedError):
 
 
 class RoundNotOpenedError(AggregatorError, status=550, label="registration_round_not_yet_opened"):
-    """A registration for the epoch after the open round (the signer's clock runs ahead)."""
+    """No registration round is open (between the aggregator's epoch-change steps)."""
 
 
 class WrongEpochError(AggregatorError, status=500, label="registration_round_unexpected_epoch"):
-    """A registration for an epoch that is neither the open round nor the next one."""
+    """A registration for another epoch than the open round's."""
 
 
 class StoreBusyError(AggregatorError, status=503, label="store_busy"):

@@ -96,6 +96,9 @@ class AggregatorServer(ThreadingHTTPServer):
         if admitted:
             super().process_request(request, client_address)
         else:
+            log.info(
+                "%s: turned away with 503, %s connections open", client_address[0], self._active
+            )
             _turn_away(request)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
@@ -347,6 +350,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         payload = b"" if document is None else json.dumps(document).encode()
         self.log_request(status)
+        self.connection.settimeout(self.server.request_deadline)  # a reader that stalls
         self.connection.sendall(
             _response(status, payload, close=self.close_connection, headers=headers)
         )
