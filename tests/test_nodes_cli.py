@@ -288,3 +288,16 @@ def test_several_workers_need_a_database(tmp_path, operator, capsys):
     )  # fmt: skip
     assert code == 2
     assert "give --db" in capsys.readouterr().err
+
+
+def test_dry_run_prints_the_registration_it_would_send(tmp_path, operator, capsys):
+    code = signer_main(
+        ["--kes-key", str(tmp_path / "kes.skey"), "--opcert", str(tmp_path / "node.cert"),
+         "--aggregator", "http://127.0.0.1:9/aggregator", "--network", "preprod",
+         "--slot", str(FIRST), "--dry-run"]
+    )  # fmt: skip
+    assert code == 0
+    status, would_send = capsys.readouterr().out.splitlines()
+    assert "not-sent" in status and "registered" not in status.replace("not-sent", "")
+    sent = json.loads(would_send.removeprefix("would send: "))
+    assert (sent["epoch"], sent["party_id"]) == (251, operator)

@@ -109,6 +109,8 @@ def signer_main(
             f"{report['kes_evolutions']}): "
             f"{report['status']} - {report['message']}"
         )
+        if report.get("would_send") is not None:
+            print(f"would send: {json.dumps(report['would_send'])}")
     would_send = report["dry_run"] and report["status"] != "failed"
     return 0 if report["registered"] or would_send else EXIT_REJECTED
 
