@@ -265,3 +265,17 @@ def test_a_client_that_vanishes_mid_reply_costs_one_log_line(server, caplog):
         time.sleep(0.02)
     assert len(caplog.records) == 1
     assert caplog.records[0].exc_info is None and caplog.records[0].levelno == logging.INFO
+
+
+def test_an_idle_kept_alive_connection_is_closed_quietly(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="release.nodes.http")
+    server = make_server(tmp_path, request_deadline=0.5)
+    try:
+        with connect(server) as connection:
+            connection.sendall(b"GET /aggregator/epoch-settings HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_all(connection).startswith(b"HTTP/1.1 200")  # closed once idle
+        # The server logs before it closes the connection, so the log is complete here.
+        assert [r for r in caplog.records if r.levelno >= logging.INFO] == []
+    finally:
+        server.stop()
+        server.aggregator.store.close()

@@ -152,6 +152,12 @@ class _DeadlineReader(io.RawIOBase):
         self.connection = connection
         self.deadline = math.inf
         self.eof = False
+        #: Bytes received since the deadline was last set (0: the connection sat idle).
+        self.received = 0
+
+    def start(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.received = 0
 
     def readable(self) -> bool:
         return True
@@ -164,6 +170,7 @@ class _DeadlineReader(io.RawIOBase):
         count = self.connection.recv_into(buffer)
         if count == 0:
             self.eof = True
+        self.received += count
         return count
 
 
@@ -191,16 +198,19 @@ class _Handler(BaseHTTPRequestHandler):
             while not self.close_connection:
                 self.handle_one_request()
         except TimeoutError:
-            log.info(
-                "%s: dropped, no complete request within %s s",
-                self.address_string(),
-                self.server.request_deadline,
-            )
+            if self._input.received:
+                log.info(
+                    "%s: dropped, no complete request within %s s",
+                    self.address_string(),
+                    self.server.request_deadline,
+                )
+            else:  # a kept-alive connection left idle: closing it is routine
+                log.debug("%s: idle connection closed", self.address_string())
         except OSError as failure:
             log.info("%s: client went away (%s)", self.address_string(), failure)
 
     def handle_one_request(self) -> None:
-        self._input.deadline = time.monotonic() + self.server.request_deadline
+        self._input.start(self.server.request_deadline)
         self._body_pending = False
         self.requestline = ""
         self.close_connection = True
