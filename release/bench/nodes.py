@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -52,6 +53,12 @@ def _registrations(count: int) -> list[tuple[str, bytes]]:
         )
         bodies.append((opcert.pool_id, json.dumps(registration.to_wire()).encode()))
     return bodies
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (``/proc/PID/stat`` utime, stime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_kib(pid: int) -> int:
@@ -121,7 +128,9 @@ def _measure_load(
         try:
             idle_kib = _rss_kib(server.process.pid)
             _load(server, bodies[: CLIENTS * 4])  # warm up: connections, caches
+            cpu_before = _cpu_seconds(server.process.pid)
             wall, latencies, statuses = _load(server, bodies + bodies[: len(bodies) // 2])
+            cpu = _cpu_seconds(server.process.pid) - cpu_before  # the parent process only
             loaded_kib = _rss_kib(server.process.pid)
             wrk = None if wrk_seconds is None else _wrk(server, bodies, Path(scratch), wrk_seconds)
         finally:
@@ -132,6 +141,7 @@ def _measure_load(
         "p50_ms": statistics.median(latencies) * 1000,
         "requests": len(latencies),
         "statuses": {str(status): count for status, count in sorted(statuses.items())},
+        "cpu_per_request_s": cpu / len(latencies),
         "idle_kib": idle_kib,
         "loaded_kib": loaded_kib,
         "wrk": wrk or [],
@@ -173,7 +183,7 @@ def run(quick: bool) -> list[Figure]:
                round(single["loaded_kib"] / 1024, 1), "MiB",
                detail={"rss_idle_mib": round(single["idle_kib"] / 1024, 1), "pools": pools}),
         *load["wrk"],
-        _server_cost(registrations[0][1], quick),
+        _server_cost(registrations[0][1], quick, single["cpu_per_request_s"]),
         _proof_check(quick),
     ]  # fmt: skip
 
@@ -256,7 +266,7 @@ def _proof_check(quick: bool) -> Figure:
     )
 
 
-def _server_cost(body: bytes, quick: bool) -> Figure:
+def _server_cost(body: bytes, quick: bool, http_cpu_per_request: float) -> Figure:
     """One registration through the server's code path (no sockets) against its crypto."""
     registration = Registration.from_wire(json.loads(body))
     opcert = registration.opcert
@@ -295,6 +305,8 @@ def _server_cost(body: bytes, quick: bool) -> Figure:
         decode_json_and_wire_s=decode,
         pool_id_bech32_s=pool_id,
         sqlite_insert_or_replace_s=save,
+        http_server_cpu_per_registration_s=http_cpu_per_request,
+        http_server_cpu_ratio=round(http_cpu_per_request / baseline, 3),
         note="besides the opcert and KES verifications and the proof check, a registration "
         "pays for decoding its wire form (hex, JSON of about 1,100 integers, the three curve "
         "points decompressed and subgroup-checked), the bech32 pool id, and one SQLite "
