@@ -28,7 +28,7 @@ from release.nodes.errors import (
 from release.nodes.messages import Registration
 from release.nodes.transport import API_VERSION, Reply
 from release.nodes.verifiers import Verifier, get_verifier
-from release.stm import StmError, verify_protocol_key
+from release.stm import ProtocolKey, StmError, verify_protocol_key
 
 log = logging.getLogger("release.nodes.aggregator")
 
@@ -83,7 +83,7 @@ class Aggregator:
         store: RegistrationStore,
         clock: Clock,
         *,
-        proof_check: Callable[[bytes], None] = verify_protocol_key,
+        proof_check: Callable[[bytes | ProtocolKey], None] = verify_protocol_key,
         round_open: Callable[[], bool] = lambda: True,
     ) -> None:
         self.network = network
@@ -147,7 +147,7 @@ class Aggregator:
                 f"{pool_id} is not in the stake distribution of epoch {round_epoch}"
             )
         try:
-            self.proof_check(registration.protocol_key)
+            self.proof_check(registration.decoded_key or registration.protocol_key)
         except StmError as failure:
             raise ProtocolKeyRejectedError(
                 f"the verification key of {pool_id} is invalid: {failure}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from release.kes import (
@@ -17,7 +17,7 @@ from release.kes import (
     encode_protocol_key,
 )
 from release.nodes.errors import PayloadDecodeError
-from release.stm import StmError, check_protocol_key
+from release.stm import ProtocolKey, StmError, check_protocol_key
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Registration:
     kes_period: int | None
     #: Sent by signers; only meaningful without an opcert (Mithril's test mode).
     party_id: str | None = None
+    #: The protocol key's points as the decoder checked them (None when built in process).
+    decoded_key: ProtocolKey | None = field(default=None, compare=False, repr=False)
 
     @property
     def signed_message(self) -> bytes:
@@ -69,7 +71,7 @@ class Registration:
         try:
             protocol_key = decode_protocol_key(key_text)
             # Mithril's decoder validates the points (key_validate) before any other check.
-            check_protocol_key(protocol_key)
+            decoded_key = check_protocol_key(protocol_key)
             signature = _optional_text(document, "verification_key_signature")
             opcert = _optional_text(document, "operational_certificate")
             return cls(
@@ -79,6 +81,7 @@ class Registration:
                 opcert=None if opcert is None else decode_opcert(opcert),
                 kes_period=_optional_int(document, "kes_period"),
                 party_id=party_id,
+                decoded_key=decoded_key,
             )
         except (KesError, StmError) as failure:
             raise PayloadDecodeError(str(failure)) from None

@@ -28,7 +28,7 @@ from release.nodes import (
 )
 from release.nodes.http_server import AggregatorServer
 from release.nodes.transport import HttpTransport, Transport
-from release.stm import new_protocol_key, verify_protocol_key
+from release.stm import ProtocolKey, new_protocol_key, verify_protocol_key
 
 #: A signer retries every 60 to 120 s while registration fails; the middle of that range.
 RETRY_SECONDS = 90
@@ -132,10 +132,11 @@ class InProcessBackend:
         self._verifications = 0
         self._proven: set[bytes] = set()
 
-    def _check_proof(self, protocol_key: bytes) -> None:
-        if protocol_key not in self._proven:
-            verify_protocol_key(protocol_key)
-            self._proven.add(protocol_key)
+    def _check_proof(self, key: bytes | ProtocolKey) -> None:
+        raw = key.raw if isinstance(key, ProtocolKey) else key
+        if raw not in self._proven:
+            verify_protocol_key(key)
+            self._proven.add(raw)
 
     def open(self, network: Network, verifier: str) -> tuple[Aggregator, Transport, ScenarioClock]:
         clock = ScenarioClock(network)

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import os
 import secrets
+from dataclasses import dataclass, field
+from typing import Any
 
 import pyblst
 
@@ -111,7 +113,7 @@ def new_protocol_key(seed: bytes | None = None) -> bytes:
     return protocol_key(keygen(os.urandom(SEED_SIZE) if seed is None else seed))
 
 
-def _point(kind: type, data: bytes, what: str) -> object:
+def _point(kind: Any, data: bytes, what: str) -> Any:
     if data[0] & _INFINITY_FLAG:
         try:
             kind.uncompress(data)
@@ -126,7 +128,7 @@ def _point(kind: type, data: bytes, what: str) -> object:
         raise BadPointError(f"{what} is not a compressed curve point") from None
 
 
-def _points(key: bytes) -> tuple[object, object, object]:
+def _points(key: bytes) -> tuple[Any, Any, Any]:
     if not isinstance(key, bytes) or len(key) != PROTOCOL_KEY_SIZE:
         size = len(key) if isinstance(key, bytes | bytearray) else type(key).__name__
         raise KeyLengthError(
@@ -139,27 +141,45 @@ def _points(key: bytes) -> tuple[object, object, object]:
     return vk, k1, k2
 
 
-def check_protocol_key(key: bytes) -> None:
+@dataclass(frozen=True, eq=False)
+class ProtocolKey:
+    """A protocol key whose three points decoded (size, curve, subgroup, not at infinity):
+    what a decoder keeps so the proof check later does not decode them again."""
+
+    raw: bytes
+    _vk: Any = field(repr=False)
+    _k1: Any = field(repr=False)
+    _k2: Any = field(repr=False)
+
+    @classmethod
+    def decode(cls, key: bytes) -> ProtocolKey:
+        return cls(key, *_points(key))
+
+    def verify_proof(self) -> None:
+        """One two-pairing product for both equations (see :func:`verify_protocol_key`)."""
+        r = secrets.randbits(_COMBINATION_BITS) | 1
+        left = pyblst.miller_loop(self._k1 + self._k2.scalar_mul(r), _G2)
+        right = pyblst.miller_loop(_H_POP + _G1.scalar_mul(r), self._vk)
+        if not pyblst.final_verify(left, right):
+            raise BadProofError("the proof of possession does not match the verification key")
+
+
+def check_protocol_key(key: bytes) -> ProtocolKey:
     """Decode the three points: right size, on the curve, in the subgroup, none at infinity.
 
     This is what Mithril's decoder refuses before any other check (``key_validate``).
     """
-    _points(key)
+    return ProtocolKey.decode(key)
 
 
-def verify_protocol_key(key: bytes) -> None:
-    """Check the points and the proof of possession with one two-pairing product.
+def verify_protocol_key(key: bytes | ProtocolKey) -> None:
+    """Check the points (unless already decoded) and the proof of possession.
 
     ``e(k1, g2) = e(H, vk)`` and ``e(g1, vk) = e(k2, g2)`` hold together exactly when
     ``e(k1 + r*k2, g2) = e(H + r*g1, vk)`` for a random ``r`` (but with odds 2^-128): two
     Miller loops and one final exponentiation instead of four and two.
     """
-    vk, k1, k2 = _points(key)
-    r = secrets.randbits(_COMBINATION_BITS) | 1
-    left = pyblst.miller_loop(k1 + k2.scalar_mul(r), _G2)  # type: ignore[operator, attr-defined]
-    right = pyblst.miller_loop(_H_POP + _G1.scalar_mul(r), vk)
-    if not pyblst.final_verify(left, right):
-        raise BadProofError("the proof of possession does not match the verification key")
+    (key if isinstance(key, ProtocolKey) else ProtocolKey.decode(key)).verify_proof()
 
 
 def verify_protocol_key_plainly(key: bytes) -> None:
