@@ -2,7 +2,8 @@
 # Idempotent set-up on a fresh machine: a virtualenv in .venv holding this package (editable)
 # and its test extras; with --test, also the `minisign` binary the tests verify signatures with
 # and GitHub's published REST description (npm `@octokit/openapi`, pinned) that the GitHub test
-# server validates its answers against.
+# server validates its answers against; with --bench, also `wrk`, the independent load
+# generator `inv bench` cross-checks with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,4 +34,11 @@ if [ "${1:-}" = "--test" ]; then
         npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix .node \
             "@octokit/openapi@$OCTOKIT_OPENAPI_VERSION" >/dev/null
     fi
+fi
+
+if [ "${1:-}" = "--bench" ] && ! command -v wrk >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    $sudo apt-get install -y -qq wrk >/dev/null 2>&1 \
+        || { $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq wrk >/dev/null; }
 fi

@@ -8,6 +8,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -120,11 +122,33 @@ def test_registrations_survive_kill_9(tmp_path):
 
 
 def test_dry_run_sends_nothing_and_leaves_the_store_alone(tmp_path, operator):
-    dry = run_signer(tmp_path, "http://127.0.0.1:9", FIRST, "--dry-run")
+    # Against a dead aggregator: the epoch comes from the signer's clock, nothing is sent,
+    # and nothing is reported as registered (it used to say "registered", HTTP 201).
+    dry = run_signer(tmp_path, "http://127.0.0.1:9/aggregator", FIRST, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     report = json.loads(dry.stdout)
-    assert report["dry_run"] and report["sent"] == {"epoch": 251, "kes_period": 20}
+    assert report["dry_run"] and not report["registered"]
+    assert (report["status"], report["http_status"], report["sent"]) == ("not-sent", None, None)
+    would_send = report["would_send"]
+    assert (would_send["epoch"], would_send["kes_period"]) == (251, 20)
+    assert "own clock" in report["recording_epoch_from"]
     assert not (tmp_path / "signer.sqlite3").exists()  # no store file created either
+
+
+def test_dry_run_reads_the_epoch_from_the_aggregator_and_registers_nothing(tmp_path, operator):
+    aggregator = Aggregator(tmp_path, LATE)
+    try:
+        # The signer's own clock is an epoch behind: the aggregator's epoch wins.
+        dry = run_signer(tmp_path, aggregator.url, FIRST - 1, "--dry-run")
+        report = json.loads(dry.stdout)
+        assert dry.returncode == 0, dry.stderr
+        assert report["would_send"]["epoch"] == 251
+        assert report["recording_epoch_from"].endswith("/aggregator/epoch-settings")
+        transport = HttpTransport(aggregator.url)
+        assert transport.request("GET", "/signers/registered/250")[0] == 404
+        transport.close()
+    finally:
+        aggregator.stop()
 
 
 def test_usage_errors_exit_2_with_a_message(tmp_path, operator, capsys):
@@ -188,8 +212,9 @@ def test_inv_nodes_signer_dry_run(tmp_path, operator):
     assert (report["profile"], report["kes_evolutions"], report["status"]) == (
         "0.2.268",
         23,
-        "registered",
+        "not-sent",
     )
+    assert report["registered"] is False
 
 
 def test_inv_nodes_aggregator_takes_the_issue_flags(tmp_path, operator):
@@ -206,3 +231,73 @@ def test_inv_nodes_aggregator_takes_the_issue_flags(tmp_path, operator):
     assert (settings["clock"], settings["pools"]) == ("fixed", 1)
     assert settings["db"] == str(tmp_path / "agg.sqlite3")
     assert not (tmp_path / "agg.sqlite3").exists()  # a dry run creates no store
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def test_workers_share_the_socket_and_database_and_die_with_the_parent(tmp_path):
+    secret_key, vk = keygen(b"\x24" * 32)
+    pools = [
+        KesCredentials(secret_key, OpCert.issue(vk, bytes([n + 40]) * 32, 0, 800))
+        for n in range(12)
+    ]
+    (tmp_path / "stake.json").write_text(json.dumps({creds.pool_id: 1 for creds in pools}))
+    aggregator = Aggregator(tmp_path, FIRST, "--workers", "2")
+    workers = _children(aggregator.process.pid)
+    assert len(workers) == 1
+    transport = HttpTransport(aggregator.url)
+
+    def register(creds):
+        own = HttpTransport(aggregator.url)
+        try:
+            return Signer(PREPROD, creds, ProtocolKeyStore(), own).register(PREPROD.point(FIRST))
+        finally:
+            own.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        attempts = list(pool.map(register, pools))
+    assert [attempt.http_status for attempt in attempts] == [201] * len(pools)
+    status, listed = transport.request("GET", "/signers/registered/250")
+    assert status == 200 and len(json.loads(listed)["registrations"]) == len(pools)
+    transport.close()
+    assert aggregator.stop(signal.SIGKILL) == -signal.SIGKILL
+    for _ in range(200):  # the worker gets SIGKILL when its parent dies
+        if not Path(f"/proc/{workers[0]}").exists() or "Z" in _state(workers[0]):
+            break
+        time.sleep(0.02)
+    assert not Path(f"/proc/{workers[0]}").exists() or "Z" in _state(workers[0])
+    store = RegistrationStore(tmp_path / "agg.sqlite3")
+    assert sorted(r.party_id for r in store.for_epoch(251)) == sorted(c.pool_id for c in pools)
+    store.close()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1]
+    except (OSError, IndexError):
+        return "Z"
+
+
+def test_several_workers_need_a_database(tmp_path, operator, capsys):
+    code = aggregator_main(
+        ["--network", "preprod", "--stake", str(tmp_path / "stake.json"), "--port", "0",
+         "--workers", "2"]
+    )  # fmt: skip
+    assert code == 2
+    assert "give --db" in capsys.readouterr().err
+
+
+def test_dry_run_prints_the_registration_it_would_send(tmp_path, operator, capsys):
+    code = signer_main(
+        ["--kes-key", str(tmp_path / "kes.skey"), "--opcert", str(tmp_path / "node.cert"),
+         "--aggregator", "http://127.0.0.1:9/aggregator", "--network", "preprod",
+         "--slot", str(FIRST), "--dry-run"]
+    )  # fmt: skip
+    assert code == 0
+    status, would_send = capsys.readouterr().out.splitlines()
+    assert "not-sent" in status and "registered" not in status.replace("not-sent", "")
+    sent = json.loads(would_send.removeprefix("would send: "))
+    assert (sent["epoch"], sent["party_id"]) == (251, operator)

@@ -23,6 +23,7 @@ from release.nodes import (
     signer_profile_for_version,
 )
 from release.nodes.errors import CredentialsError, ProfileError
+from release.stm import new_protocol_key
 
 PREPROD = NETWORKS["preprod"]
 EPOCH = 250
@@ -30,6 +31,7 @@ FIRST = PREPROD.epoch_first_slot(EPOCH)  # KES period 820
 COLD = bytes(range(32))
 KES_A = keygen(b"A" * 32)
 KES_B = keygen(b"B" * 32)
+PROTOCOL_KEYS = [new_protocol_key(bytes([n]) * 32) for n in range(4)]
 
 
 def slot_at(text: str) -> int:
@@ -203,7 +205,7 @@ def test_legacy_windows_accept_a_period_63_signature_at_evolutions_64_like_rust(
     network = NETWORKS["preprod"]
     start = 823 - 64
     creds = credentials(start=start)
-    key = b"\x01" * 192
+    key = PROTOCOL_KEYS[1]
     signature = creds.sign(key, 63)
     registration = Registration(EPOCH + 1, key, signature, creds.opcert, 63)
     for verifier, accepted in (("0.7.90", True), ("2603.1", True), ("fixed", False)):
@@ -215,7 +217,7 @@ def test_legacy_windows_accept_a_period_63_signature_at_evolutions_64_like_rust(
 def test_aggregator_refusals():
     world = World("fixed")
     creds = credentials()
-    key = b"\x02" * 192
+    key = PROTOCOL_KEYS[2]
     world.clock.move_to(LATE)
 
     def send(**changes):
@@ -229,8 +231,13 @@ def test_aggregator_refusals():
         return world.aggregator.handle_registration(Registration(**{**fields, **changes}))
 
     assert send().status == 201
-    assert send(epoch=EPOCH + 2).status == 550
+    # Mithril: 500 for any epoch but the open round's; 550 only while no round is open.
+    assert send(epoch=EPOCH + 2).status == 500
     assert send(epoch=EPOCH).status == 500
+    world.aggregator.round_open = lambda: False
+    closed = send()
+    assert (closed.status, closed.label) == (550, "registration_round_not_yet_opened")
+    world.aggregator.round_open = lambda: True
     forged = OpCert(creds.opcert.kes_vk, 0, 801, creds.opcert.signature, creds.opcert.cold_vk)
     reply = send(opcert=forged)
     assert (reply.status, reply.label) == (400, "failed_signer_registration")
@@ -241,12 +248,25 @@ def test_aggregator_refusals():
     assert unknown.status == 400 and "not in the stake distribution" in unknown.message
     wrong_key = send(kes_signature=credentials(KES_B).sign(key, 23))
     assert "CurrentKesPeriod=23, StartKesPeriod=800" in wrong_key.message
-    # A second registration replaces the first (insert or replace).
-    assert (
-        send(protocol_key=b"\x03" * 192, kes_signature=creds.sign(b"\x03" * 192, 22)).status == 201
-    )
+    # A second registration replaces the first (insert or replace); the same key again too.
+    other = PROTOCOL_KEYS[3]
+    assert send(protocol_key=other, kes_signature=creds.sign(other, 22)).status == 201
+    assert send(protocol_key=other, kes_signature=creds.sign(other, 22)).status == 201
     assert world.aggregator.store.count() == 1
-    assert world.aggregator.store.get(EPOCH + 1, creds.pool_id).protocol_key == b"\x03" * 192
+    assert world.aggregator.store.get(EPOCH + 1, creds.pool_id).protocol_key == other
+    # The proof is checked last: a swapped proof with a good KES signature is refused so.
+    swapped = key[:96] + key[144:] + key[96:144]
+    reply = send(protocol_key=swapped, kes_signature=creds.sign(swapped, 23))
+    assert (reply.status, reply.label) == (400, "failed_signer_registration")
+    assert "proof of possession does not match" in reply.message
+    borrowed = key[:96] + other[96:]  # another key's proof
+    reply = send(protocol_key=borrowed, kes_signature=creds.sign(borrowed, 23))
+    assert "proof of possession does not match" in reply.message
+    # ...and after the stake check: a stranger's bad proof is refused for its stake first.
+    reply = send(
+        opcert=stranger.opcert, protocol_key=swapped, kes_signature=stranger.sign(swapped, 23)
+    )
+    assert "not in the stake distribution" in reply.message
 
 
 def test_fixed_aggregator_refuses_an_expired_certificate_and_the_fixed_signer_does_not_send_it():

@@ -48,7 +48,7 @@ except ModuleNotFoundError as missing:
         raise
     sys.exit(
         "{component} needs the Python package providing module " + repr(missing.name)
-        + " installed for " + sys.executable + " (runtime: PyNaCl, cbor2, bech32)"
+        + " installed for " + sys.executable + " (runtime: PyNaCl, cbor2, bech32, pyblst)"
     )
 sys.exit({kind}_main(version={version!r}))
 '''

@@ -1,7 +1,8 @@
 """The registration path of a Mithril signer and aggregator, in the released behaviours
 (signer 0.2.268 / 0.2.273 / 0.2.276, aggregator 0.7.90 / 2603.1) and this project's fix.
 
-Standard library plus PyNaCl, cbor2 and bech32 only (the packaged executables carry it).
+Standard library plus PyNaCl, cbor2, bech32 and pyblst only (the packaged executables carry
+this package and rely on the interpreter for those).
 """
 
 from release.nodes.aggregator import Aggregator, load_stake

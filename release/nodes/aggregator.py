@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from release.chain import Clock, Network
-from release.kes import verify_window
+from release.kes import encode_kes_signature, encode_opcert, encode_protocol_key, verify_window
 from release.nodes.aggregator_store import RegistrationStore, StoredRegistration
 from release.nodes.errors import (
     AggregatorError,
+    EpochParameterError,
     InvalidOpCertError,
     KesSignatureRejectedError,
     OpCertValidityError,
+    ProtocolKeyRejectedError,
     RegistrationRejectedError,
     RoundNotOpenedError,
     StakeFileError,
@@ -24,10 +26,17 @@ from release.nodes.errors import (
     WrongEpochError,
 )
 from release.nodes.messages import Registration
-from release.nodes.transport import Reply
+from release.nodes.transport import API_VERSION, Reply
 from release.nodes.verifiers import Verifier, get_verifier
+from release.stm import ProtocolKey, StmError, verify_protocol_key
 
 log = logging.getLogger("release.nodes.aggregator")
+
+#: Epochs are signed 64-bit on Mithril's API (and in SQLite).
+MAX_EPOCH = (1 << 63) - 1
+#: The registration protocol's parameters on Mithril's release networks (k, m, phi_f).
+PROTOCOL_PARAMETERS = {"k": 2422, "m": 20973, "phi_f": 0.2}
+DOCUMENTATION_URL = "https://mithril.network/doc"
 
 
 def load_stake(path: str | Path) -> dict[str, int]:
@@ -59,6 +68,11 @@ class Aggregator:
 
     The round for epoch E+1 opens when the aggregator's chain reaches epoch E; the stake
     distribution is the one given at start (one distribution for every round).
+    ``proof_check`` verifies a protocol key's proof of possession (raising
+    :class:`~release.stm.StmError`); callers that see the same keys again may memoise it.
+    ``round_open`` says whether the round is open: as Mithril, 550 only while it is not
+    (between the epoch-change steps), 500 for a message of any other epoch than the round's.
+    The executables open the round at once (their stake distribution never changes).
     """
 
     def __init__(
@@ -68,8 +82,13 @@ class Aggregator:
         stake: Mapping[str, int],
         store: RegistrationStore,
         clock: Clock,
+        *,
+        proof_check: Callable[[bytes | ProtocolKey], None] = verify_protocol_key,
+        round_open: Callable[[], bool] = lambda: True,
     ) -> None:
         self.network = network
+        self.proof_check = proof_check
+        self.round_open = round_open
         self.verifier = get_verifier(verifier) if isinstance(verifier, str) else verifier
         self.stake = dict(stake)
         self.store = store
@@ -81,15 +100,15 @@ class Aggregator:
         """Check and store one registration; every refusal is an :class:`AggregatorError`."""
         point = self.clock.now()
         round_epoch = point.epoch + 1
-        if registration.epoch == round_epoch + 1:
+        if not self.round_open():
             raise RoundNotOpenedError(
-                f"the registration round for epoch {registration.epoch} is not open yet "
-                f"(the aggregator is in epoch {point.epoch})"
+                f"the signer registration round is not opened yet (the aggregator is in epoch "
+                f"{point.epoch}, between its epoch-change steps)"
             )
         if registration.epoch != round_epoch:
             raise WrongEpochError(
-                f"registration for epoch {registration.epoch}, but the open round is for epoch "
-                f"{round_epoch}"
+                f"unexpected signer registration round epoch: current_round_epoch: "
+                f"{round_epoch}, received_epoch: {registration.epoch}"
             )
         opcert, signature = registration.opcert, registration.kes_signature
         if opcert is None or signature is None:
@@ -127,6 +146,12 @@ class Aggregator:
             raise UnknownPoolError(
                 f"{pool_id} is not in the stake distribution of epoch {round_epoch}"
             )
+        try:
+            self.proof_check(registration.decoded_key or registration.protocol_key)
+        except StmError as failure:
+            raise ProtocolKeyRejectedError(
+                f"the verification key of {pool_id} is invalid: {failure}"
+            ) from None
         stored = StoredRegistration(
             epoch=round_epoch,
             party_id=pool_id,
@@ -153,9 +178,14 @@ class Aggregator:
         log.info("register_signer::registered %s for epoch %s", stored.party_id, stored.epoch)
         return Reply(201)
 
-    def registrations_message(self, registered_at: int) -> dict[str, Any] | None:
+    def registrations_message(self, epoch: str | int) -> dict[str, Any] | None:
         """``GET /signers/registered/{epoch}``, Mithril's reading: signers that registered
-        during ``registered_at`` (recording epoch + 1, signing two epochs later), or None."""
+        during ``epoch`` (recording epoch + 1, signing two epochs later), or None.
+
+        ``epoch`` is a number, ``latest`` (the aggregator's epoch) or ``latest-N``."""
+        registered_at = self._epoch_parameter(epoch)
+        if registered_at == MAX_EPOCH:  # its recording epoch is past what the store holds
+            return None
         registrations = self.store.for_epoch(registered_at + 1)
         if not registrations:
             return None
@@ -165,16 +195,45 @@ class Aggregator:
             "registrations": [{"party_id": r.party_id, "stake": r.stake} for r in registrations],
         }
 
-    def epoch_settings_message(self) -> dict[str, Any]:
-        point = self.clock.now()
+    def _epoch_parameter(self, epoch: str | int) -> int:
+        text = str(epoch)
+        current = self.clock.now().epoch
+        if text == "latest":
+            return current
+        if text.startswith("latest-") and text[7:].isdigit() and text[7:].isascii():
+            offset = int(text[7:])
+            if offset > current:
+                raise EpochParameterError(
+                    f"invalid_epoch: {text} is before epoch 0 (the aggregator is in {current})"
+                )
+            return current - offset
+        if not (text.isdigit() and text.isascii()) or int(text) > MAX_EPOCH:
+            raise EpochParameterError(
+                f"invalid_epoch: {text!r} is not an epoch (0..{MAX_EPOCH}, latest or latest-N)"
+            )
+        return int(text)
+
+    def features_message(self) -> dict[str, Any]:
+        """``GET /``: what this aggregator serves (Mithril's AggregatorFeaturesMessage)."""
         return {
-            "epoch": point.epoch,
-            "registration_round_epoch": point.epoch + 1,
-            "slot": point.slot,
-            "kes_period": point.kes_period,
-            "network": self.network.name,
-            "verifier": self.verifier.name,
-            "max_kes_evolutions": self.network.max_kes_evolutions,
+            "open_api_version": API_VERSION,
+            "documentation_url": DOCUMENTATION_URL,
+            "capabilities": {
+                "signed_entity_types": ["MithrilStakeDistribution"],
+                "aggregate_signature_type": "Concatenation",
+            },
+        }
+
+    def epoch_settings_message(self) -> dict[str, Any]:
+        """``GET /epoch-settings`` (EpochSettingsMessage): the aggregator's epoch, the
+        registration protocol's parameters, and the signers of this epoch and the next, from
+        the registrations recorded for them."""
+        epoch = self.clock.now().epoch
+        return {
+            "epoch": epoch,
+            "signer_registration_protocol": dict(PROTOCOL_PARAMETERS),
+            "current_signers": [_signer_message(r) for r in self.store.for_epoch(epoch)],
+            "next_signers": [_signer_message(r) for r in self.store.for_epoch(epoch + 1)],
         }
 
     def _verify(self, registration: Registration, window: range) -> int | None:
@@ -191,3 +250,15 @@ class Aggregator:
             window.stop - 1,
             hint=hint,
         )
+
+
+def _signer_message(registration: StoredRegistration) -> dict[str, Any]:
+    """One registration as Mithril's ``Signer`` message (wire encodings of the key,
+    signature and certificate)."""
+    return {
+        "party_id": registration.party_id,
+        "verification_key": encode_protocol_key(registration.protocol_key),
+        "verification_key_signature": encode_kes_signature(registration.kes_signature),
+        "operational_certificate": encode_opcert(registration.opcert),
+        "kes_period": registration.kes_evolutions,
+    }

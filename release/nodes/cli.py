@@ -1,7 +1,8 @@
 """``mithril-signer`` and ``mithril-aggregator``: the packaged executables' entry points.
 
-Standard library plus PyNaCl, cbor2 and bech32 only: the zipapps carry the ``release``
-package and nothing else. The flags mirror ``inv nodes.signer`` and ``inv nodes.aggregator``.
+The zipapps carry the ``release`` package only; what it imports beyond the standard
+library (PyNaCl, cbor2, bech32, pyblst) comes from the Python that runs them. The flags
+mirror ``inv nodes.signer`` and ``inv nodes.aggregator``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from release.nodes.commands import (
     register_signer,
     serve_aggregator,
 )
+from release.nodes.http_server import BASE_PATH
 from release.nodes.profiles import AGGREGATOR_PROFILES, SIGNER_PROFILES
 
 EXIT_REJECTED = 1
@@ -66,14 +68,19 @@ def signer_main(
         "--opcert", required=True, type=Path, help="operational certificate file (node.cert)"
     )
     parser.add_argument(
-        "--aggregator", required=True, metavar="URL", help="aggregator endpoint, http://host:port"
+        "--aggregator",
+        required=True,
+        metavar="URL",
+        help="aggregator API root, http://host:port/aggregator",
     )
     parser.add_argument(
         "--profile", choices=SIGNER_PROFILES, default=profile, help=f"behaviour (default {profile})"
     )
     parser.add_argument("--store", type=Path, help="SQLite protocol key store (default: in memory)")
     parser.add_argument(
-        "--dry-run", action="store_true", help="show what would be sent, send and store nothing"
+        "--dry-run",
+        action="store_true",
+        help="show what would be sent; send and store nothing (never reports a registration)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
@@ -102,7 +109,10 @@ def signer_main(
             f"{report['kes_evolutions']}): "
             f"{report['status']} - {report['message']}"
         )
-    return 0 if report["registered"] else EXIT_REJECTED
+        if report.get("would_send") is not None:
+            print(f"would send: {json.dumps(report['would_send'])}")
+    would_send = report["dry_run"] and report["status"] != "failed"
+    return 0 if report["registered"] or would_send else EXIT_REJECTED
 
 
 def aggregator_main(
@@ -125,7 +135,16 @@ def aggregator_main(
     parser.add_argument(
         "--port", type=int, default=8080, help="port (0 picks a free one; default 8080)"
     )
+    parser.add_argument(
+        "--base-path", default=BASE_PATH, help=f"the API's path prefix (default {BASE_PATH})"
+    )
     parser.add_argument("--db", type=Path, help="SQLite registration store (default: in memory)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving the port, sharing --db (default 1; 2 uses both cores)",
+    )
     parser.add_argument(
         "--dry-run", action="store_true", help="check the settings and print them, do not serve"
     )
@@ -141,6 +160,8 @@ def aggregator_main(
         host=args.host,
         port=args.port,
         db=args.db,
+        base_path=args.base_path,
+        workers=args.workers,
     )
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,

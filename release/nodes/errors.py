@@ -27,6 +27,10 @@ class StoreError(NodesError):
     """A SQLite store that cannot be opened or written."""
 
 
+class EpochParameterError(NodesError):
+    """An epoch in a URL that is neither a number in range nor ``latest`` / ``latest-N``."""
+
+
 class TransportError(NodesError):
     """The aggregator could not be reached, or answered something that is not HTTP/JSON."""
 
@@ -75,12 +79,16 @@ class UnknownPoolError(RegistrationRejectedError):
     """The pool has no stake in the epoch the registration is for."""
 
 
+class ProtocolKeyRejectedError(RegistrationRejectedError):
+    """The BLS proof of possession does not verify (checked last, as Mithril does)."""
+
+
 class RoundNotOpenedError(AggregatorError, status=550, label="registration_round_not_yet_opened"):
-    """A registration for the epoch after the open round (the signer's clock runs ahead)."""
+    """No registration round is open (between the aggregator's epoch-change steps)."""
 
 
 class WrongEpochError(AggregatorError, status=500, label="registration_round_unexpected_epoch"):
-    """A registration for an epoch that is neither the open round nor the next one."""
+    """A registration for another epoch than the open round's."""
 
 
 class StoreBusyError(AggregatorError, status=503, label="store_busy"):

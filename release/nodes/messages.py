@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from release.kes import (
@@ -17,6 +17,7 @@ from release.kes import (
     encode_protocol_key,
 )
 from release.nodes.errors import PayloadDecodeError
+from release.stm import ProtocolKey, StmError, check_protocol_key
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Registration:
 
     #: The recording epoch (the signer's epoch + 1).
     epoch: int
-    #: The 192-byte protocol key (BLS vk || proof of possession), opaque here.
+    #: The 192-byte protocol key: BLS verification key || proof of possession.
     protocol_key: bytes
     kes_signature: bytes | None
     opcert: OpCert | None
@@ -33,6 +34,8 @@ class Registration:
     kes_period: int | None
     #: Sent by signers; only meaningful without an opcert (Mithril's test mode).
     party_id: str | None = None
+    #: The protocol key's points as the decoder checked them (None when built in process).
+    decoded_key: ProtocolKey | None = field(default=None, compare=False, repr=False)
 
     @property
     def signed_message(self) -> bytes:
@@ -63,10 +66,12 @@ class Registration:
         if not isinstance(key_text, str):
             raise PayloadDecodeError("missing field verification_key (a hex string)")
         party_id = document.get("party_id")
-        if party_id is not None and not isinstance(party_id, str):
-            raise PayloadDecodeError("party_id must be a string")
+        if not isinstance(party_id, str):
+            raise PayloadDecodeError("missing field party_id (a string)")
         try:
             protocol_key = decode_protocol_key(key_text)
+            # Mithril's decoder validates the points (key_validate) before any other check.
+            decoded_key = check_protocol_key(protocol_key)
             signature = _optional_text(document, "verification_key_signature")
             opcert = _optional_text(document, "operational_certificate")
             return cls(
@@ -76,8 +81,9 @@ class Registration:
                 opcert=None if opcert is None else decode_opcert(opcert),
                 kes_period=_optional_int(document, "kes_period"),
                 party_id=party_id,
+                decoded_key=decoded_key,
             )
-        except KesError as failure:
+        except (KesError, StmError) as failure:
             raise PayloadDecodeError(str(failure)) from None
 
 

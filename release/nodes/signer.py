@@ -7,19 +7,19 @@ epoch, after every restart, and on each retry cycle while registration fails. A 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from release.chain import ChainPoint, Network
-from release.kes import PROTOCOL_KEY_SIZE, KesError
+from release.kes import KesError
 from release.nodes.credentials import KesCredentials
 from release.nodes.errors import CredentialsError
 from release.nodes.messages import Registration
 from release.nodes.profiles import SIGNER_PROFILES, require_profile
 from release.nodes.signer_store import ProtocolKeyRecord, ProtocolKeyStore
-from release.nodes.transport import Transport
+from release.nodes.transport import DryRunTransport, Transport
+from release.stm import new_protocol_key as fresh_protocol_key
 
 
 class AttemptStatus(StrEnum):
@@ -27,6 +27,8 @@ class AttemptStatus(StrEnum):
     #: 0.2.276 with a stored key: it sends nothing and counts itself registered.
     ALREADY_REGISTERED = "already-registered"
     REJECTED = "rejected"
+    #: A dry run: the registration was built and shown, never sent.
+    NOT_SENT = "not-sent"
     #: The signer could not build a registration (key cannot evolve, certificate expired...).
     FAILED = "failed"
 
@@ -46,11 +48,6 @@ class Attempt:
         return self.status in {AttemptStatus.REGISTERED, AttemptStatus.ALREADY_REGISTERED}
 
 
-def random_protocol_key() -> bytes:
-    """Stand-in for a fresh STM key: 192 opaque bytes (BLS is out of scope)."""
-    return os.urandom(PROTOCOL_KEY_SIZE)
-
-
 @dataclass(frozen=True)
 class _Round:
     recording_epoch: int
@@ -67,7 +64,7 @@ class Signer:
         transport: Transport,
         *,
         profile: str = "fixed",
-        new_protocol_key: Callable[[], bytes] = random_protocol_key,
+        new_protocol_key: Callable[[], bytes] = fresh_protocol_key,
     ) -> None:
         self.network = network
         self.credentials = credentials
@@ -76,10 +73,14 @@ class Signer:
         self.profile = require_profile(profile, SIGNER_PROFILES, "signer")
         self.new_protocol_key = new_protocol_key
 
-    def register(self, point: ChainPoint) -> Attempt:
-        """One registration attempt for the recording epoch ``point.epoch + 1``."""
+    def register(self, point: ChainPoint, *, recording_epoch: int | None = None) -> Attempt:
+        """One registration attempt at the signer's chain ``point``, for ``recording_epoch``:
+        what the aggregator's ``/epoch-settings`` says (its epoch + 1), as real signers read
+        it, or ``point.epoch + 1`` when the caller models the aggregator's clock itself."""
         attempt = _Round(
-            point.epoch + 1, point.kes_period - self.credentials.start_kes_period, point.slot
+            point.epoch + 1 if recording_epoch is None else recording_epoch,
+            point.kes_period - self.credentials.start_kes_period,
+            point.slot,
         )
         if attempt.evolutions < 0:
             return self._failed(
@@ -112,6 +113,15 @@ class Signer:
             party_id=self.credentials.pool_id,
         )
         reply = self.transport.send(registration)
+        if reply.status == DryRunTransport.NOT_SENT:
+            return Attempt(
+                AttemptStatus.NOT_SENT,
+                attempt.recording_epoch,
+                attempt.evolutions,
+                "dry run: this registration was not sent",
+                None,
+                registration,
+            )
         status = AttemptStatus.REGISTERED if reply.accepted else AttemptStatus.REJECTED
         message = (
             "registered"

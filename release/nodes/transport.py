@@ -6,7 +6,7 @@ import http.client
 import json
 import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from release.nodes.errors import TransportError
@@ -52,14 +52,17 @@ class InProcessTransport:
 
 
 class DryRunTransport:
-    """Records what would be sent and answers as if accepted."""
+    """Records what would be sent and sends nothing; the signer reports it as not sent."""
+
+    #: Not an HTTP status: the reply of a registration that was never sent.
+    NOT_SENT = 0
 
     def __init__(self) -> None:
         self.sent: list[Registration] = []
 
     def send(self, registration: Registration) -> Reply:
         self.sent.append(registration)
-        return Reply(201, message="dry run: not sent")
+        return Reply(self.NOT_SENT, "dry_run", "dry run: not sent")
 
 
 class HttpTransport:
@@ -94,6 +97,20 @@ class HttpTransport:
         if isinstance(document, dict):
             label, message = document.get("label"), document.get("message")
         return Reply(status, label, message)
+
+    def epoch_settings(self) -> dict[str, Any]:
+        """``GET {aggregator}/epoch-settings``: where a signer reads the aggregator's epoch."""
+        status, payload = self.request("GET", "/epoch-settings")
+        try:
+            document = json.loads(payload) if status == 200 else None
+        except ValueError:
+            document = None
+        if not isinstance(document, dict) or type(document.get("epoch")) is not int:
+            raise TransportError(
+                f"the aggregator at {self.base_url} answered GET /epoch-settings with HTTP "
+                f"{status}, not an epoch settings message"
+            )
+        return document
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         """One request; a kept-alive connection the server closed meanwhile is retried once

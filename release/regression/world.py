@@ -7,6 +7,7 @@ what it tests: signing, verifying, storing.
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from release.nodes import (
 )
 from release.nodes.http_server import AggregatorServer
 from release.nodes.transport import HttpTransport, Transport
+from release.stm import ProtocolKey, new_protocol_key, verify_protocol_key
 
 #: A signer retries every 60 to 120 s while registration fails; the middle of that range.
 RETRY_SECONDS = 90
@@ -39,13 +41,27 @@ def _seed(label: str) -> bytes:
 
 
 class KeyRing:
-    """The test pool's cold key, KES keys and certificates, built once per run."""
+    """The test pool's cold key, KES keys and certificates, built once per run, and the
+    real BLS protocol keys its signers draw in turn (two draws in a row never repeat)."""
 
     cold_seed = _seed("regression:cold")
+    #: Distinct protocol keys a run cycles through: each costs a key generation and (in
+    #: process, memoised) one proof check per run instead of one per attempt.
+    protocol_key_count = 8
 
     def __init__(self) -> None:
         self._kes_keys: dict[str, tuple[bytes, bytes]] = {}
         self._credentials: dict[tuple[str, int, int], KesCredentials] = {}
+        self._protocol_keys = itertools.cycle(
+            [
+                new_protocol_key(_seed(f"regression:protocol:{n}"))
+                for n in range(self.protocol_key_count)
+            ]
+        )
+
+    def next_protocol_key(self) -> bytes:
+        """What a signer's "fresh protocol key" is in the suite: the next key of the cycle."""
+        return next(self._protocol_keys)
 
     def credentials(
         self, start_kes_period: int, *, key: str = "main", issue_number: int = 0
@@ -103,17 +119,35 @@ class Backend(Protocol):
 
 
 class InProcessBackend:
-    """A new aggregator with an in-memory SQLite store for every case."""
+    """A new aggregator with an in-memory SQLite store for every case.
+
+    Proof-of-possession checks are memoised by key bytes across the run: the suite's signers
+    resend the same keys many times, and a key's proof does not change between cases.
+    """
 
     name = "in-process"
 
     def __init__(self, stake: dict[str, int]) -> None:
         self._stake = stake
         self._verifications = 0
+        self._proven: set[bytes] = set()
+
+    def _check_proof(self, key: bytes | ProtocolKey) -> None:
+        raw = key.raw if isinstance(key, ProtocolKey) else key
+        if raw not in self._proven:
+            verify_protocol_key(key)
+            self._proven.add(raw)
 
     def open(self, network: Network, verifier: str) -> tuple[Aggregator, Transport, ScenarioClock]:
         clock = ScenarioClock(network)
-        aggregator = Aggregator(network, verifier, self._stake, RegistrationStore(), clock)
+        aggregator = Aggregator(
+            network,
+            verifier,
+            self._stake,
+            RegistrationStore(),
+            clock,
+            proof_check=self._check_proof,
+        )
         return aggregator, InProcessTransport(aggregator), clock
 
     def close_case(self, aggregator: Aggregator) -> None:
@@ -250,6 +284,7 @@ class Stage:
             self.signer_store,
             self.transport,
             profile=profile or self.signer_profile,
+            new_protocol_key=self.keys.next_protocol_key,
         )
         return signer.register(self.network.point(slot))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as _json
 import logging
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from release.nodes.commands import (
     register_signer,
     serve_aggregator,
 )
+from release.nodes.http_server import BASE_PATH
 from release.tasks._cli import emit_json, reports_errors
 
 _CLOCK_HELP = {
@@ -45,6 +47,8 @@ def _path(value: str) -> Path | None:
         "port": "port to listen on (0 picks a free one)",
         "host": "address to listen on",
         "db": "SQLite registration store (default: in memory, lost on exit)",
+        "workers": "processes serving the port, sharing --db (default 1)",
+        "base_path": "the API's path prefix (default /aggregator)",
         "dry_run": "check the settings and print them, do not serve",
         "json": "print the settings (with --dry-run) as JSON",
     }
@@ -61,6 +65,8 @@ def aggregator(
     host: str = "127.0.0.1",
     db: str = "",
     networks_file: str = "",
+    workers: int = 1,
+    base_path: str = BASE_PATH,
     dry_run: bool = False,
     json: bool = False,
 ) -> None:
@@ -75,6 +81,8 @@ def aggregator(
         host=host,
         port=port,
         db=_path(db),
+        base_path=base_path,
+        workers=workers,
     )
     if dry_run:
         settings = check_aggregator(request)
@@ -98,11 +106,12 @@ def aggregator(
         **_CLOCK_HELP,
         "kes_key": "KES signing key file (cardano-cli kes.skey, 608 or 612 bytes)",
         "opcert": "operational certificate file (node.cert)",
-        "aggregator": "aggregator endpoint, e.g. http://127.0.0.1:8080",
+        "aggregator": "aggregator API root, e.g. http://127.0.0.1:8080/aggregator",
         "profile": f"signer behaviour: {', '.join(SIGNER_PROFILES)} (default fixed)",
         "store": "SQLite protocol key store; reuse it to act as a restarted signer "
         "(default: in memory)",
-        "dry_run": "show what would be sent; send nothing and leave the store unchanged",
+        "dry_run": "show what would be sent (never reports a registration); send nothing and "
+        "leave the store unchanged",
         "json": "print a JSON object",
     }
 )
@@ -144,5 +153,8 @@ def signer(
             f"evolutions {report['kes_evolutions']} ({report['profile']}): {report['status']} - "
             f"{report['message']}\n"
         )
-    if not report["registered"]:
+        if report.get("would_send") is not None:
+            sys.stdout.write(f"would send: {_json.dumps(report['would_send'])}\n")
+    would_send = report["dry_run"] and report["status"] != "failed"
+    if not (report["registered"] or would_send):
         raise Exit(code=1)
