@@ -62,6 +62,9 @@ class Expectations:
     source: str
     #: The pair operators ran in the incident (the report's headline speaks of it).
     incident: tuple[str, str] | None = None
+    #: The signer release before the incident's (who was affected: lost with the incident's
+    #: signer, not with this one).
+    previous_signer: str | None = None
 
 
 def load_expectations(path: str | Path | None = None) -> Expectations:
@@ -94,6 +97,9 @@ def _parse(document: Any, source: str) -> Expectations:
             raise ExpectationsError(f"{source}: incident must be {{signer, aggregator}}")
         _require(incident.get("signer"), SIGNER_PROFILES, f"{source}: incident.signer")
         _require(incident.get("aggregator"), AGGREGATOR_PROFILES, f"{source}: incident.aggregator")
+        _require(
+            incident.get("previous_signer"), SIGNER_PROFILES, f"{source}: incident.previous_signer"
+        )
     entries = []
     for position, entry in enumerate(document["expectations"]):
         where = f"{source}: expectations[{position}]"
@@ -126,6 +132,7 @@ def _parse(document: Any, source: str) -> Expectations:
         tuple(entries),
         source,
         None if incident is None else (incident["signer"], incident["aggregator"]),
+        None if incident is None else incident["previous_signer"],
     )
 
 

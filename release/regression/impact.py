@@ -101,9 +101,12 @@ class Impact:
         )
 
     def delay_words(self) -> str:
+        """E.g. "a restart in 1.8 min of each epoch registered at a later cycle, up to 2 min
+        late" (minutes of the epoch averaged over the swept lags)."""
+        exposed = self.delay_share * self.epoch_hours * 60
         return (
-            f"{_percent(self.delay_share)} of the moments in an epoch registered only at a "
-            f"later cycle, up to {_minutes(self.delay_max_minutes)} late"
+            f"a restart in {_minutes(exposed)} of each epoch (on average over the chain lags) "
+            f"registered at a later cycle, up to {_minutes(self.delay_max_minutes)} late"
         )
 
 
@@ -190,7 +193,7 @@ def who_was_affected(
             if fixed is None:
                 continue
             after = Impact.of(fixed, network)
-            if broken.delays and after.delay_max_minutes < impact.delay_max_minutes:
+            if broken.delays and after.delay_share < impact.delay_share:
                 improved.append(
                     ImprovedItem(
                         network_name,
@@ -288,7 +291,7 @@ def _hours(hours: float) -> str:
 
 
 def _minutes(minutes: float) -> str:
-    return f"{minutes:.0f} min" if minutes >= 1 else f"{minutes * 60:.0f} s"
+    return f"{minutes:.1f} min".replace(".0 min", " min") if minutes >= 1 else f"{minutes * 60:.0f} s"
 
 
 def _join(names: Sequence[str]) -> str:

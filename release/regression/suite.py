@@ -150,7 +150,13 @@ def assemble(
     candidate = expectations.candidate
     checks = check_expectations(expectations, cells, parameters["network_names"])
     structured = digest(
-        cells, networks, candidate, checks, complete=complete, incident=expectations.incident
+        cells,
+        networks,
+        candidate,
+        checks,
+        complete=complete,
+        incident=expectations.incident,
+        previous_signer=expectations.previous_signer,
     )
     words = plain_words(structured, parameters["network_names"], parameters["epochs"])
     return SuiteResult(cells, parameters, stats, checks, structured, words)

@@ -17,7 +17,7 @@ from typing import Any
 
 from release.chain import Network
 from release.regression.families import FAMILIES
-from release.regression.impact import Impact, headline
+from release.regression.impact import Impact, headline, who_was_affected
 from release.regression.results import CellResult, ExpectationCheck
 
 
@@ -46,6 +46,7 @@ def digest(
     *,
     complete: bool,
     incident: tuple[str, str] | None = None,
+    previous_signer: str | None = None,
 ) -> dict[str, Any]:
     candidate_cells = [cell for cell in cells if (cell.signer, cell.aggregator) == candidate]
     failing: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -108,8 +109,11 @@ def digest(
                 max((cell.max_delay_seconds for cell in candidate_cells), default=0) / 60, 2
             ),
         },
-        "incident": None if incident is None else {"signer": incident[0], "aggregator": incident[1]},
+        "incident": None
+        if incident is None
+        else {"signer": incident[0], "aggregator": incident[1], "previous_signer": previous_signer},
         "headline": [] if incident is None else headline(cells, networks, incident),
+        **_who(cells, networks, candidate, incident, previous_signer),
         "impact": [
             asdict(Impact.of(cell, networks[cell.network]))
             for cell in cells
@@ -125,6 +129,41 @@ def digest(
         "families": {name: family.situation for name, family in FAMILIES.items()},
         "failing_pairs": failing_pairs,
         "passing_signers": _passing_signers(cells),
+    }
+
+
+def _who(
+    cells: Sequence[CellResult],
+    networks: Mapping[str, Network],
+    candidate: tuple[str, str],
+    incident: tuple[str, str] | None,
+    previous_signer: str | None,
+) -> dict[str, Any]:
+    """Who was affected, judged against the incident's aggregator on every network."""
+    if incident is None or previous_signer is None:
+        return {"affected": [], "also_improved": [], "none_failed": {}}
+    who = who_was_affected(
+        cells,
+        networks,
+        broken_signer=incident[0],
+        previous_signer=previous_signer,
+        fixed_signer=candidate[0],
+        aggregators={name: incident[1] for name in dict.fromkeys(c.network for c in cells)},
+        fixed_aggregator=candidate[1],
+    )
+    return {
+        "affected": [
+            {
+                "network": item.network,
+                "scenario": item.scenario,
+                "signer": incident[0],
+                "aggregator": item.aggregator,
+                "text": item.text,
+            }
+            for item in who.affected
+        ],
+        "also_improved": [asdict(item) for item in who.also_improved],
+        "none_failed": {name: list(held) for name, held in who.none_failed.items()},
     }
 
 
