@@ -10,11 +10,12 @@ epoch ended (signing lost); an expired certificate gives a policy outcome instea
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
 from release.chain import Network
-from release.regression.world import ROUND_DELAY_SECONDS, CaseOutcome, Stage, cycle_slots
+from release.regression.world import ROUND_DELAY_CYCLES, CaseOutcome, Stage
 
 
 class Family(ABC):
@@ -84,7 +85,7 @@ class EpochBoundary(Family):
     name = "epoch-boundary"
     situation = (
         "a signer registered during the epoch crossing into the next one, where the aggregator "
-        "opens the new round 90 s after its epoch change (550 until then)"
+        "opens the new round one and a half cycles (90 s) after its epoch change (550 until then)"
     )
 
     def play(self, stage: Stage, variant: str, slot: int) -> CaseOutcome:
@@ -93,7 +94,7 @@ class EpochBoundary(Family):
         if not during.registered:
             return stage.judge(during, credentials)
         boundary = stage.last_slot + 1
-        stage.clock.round_opens_at = boundary + cycle_slots(stage.network, ROUND_DELAY_SECONDS)
+        stage.clock.round_opens_at = boundary + math.ceil(ROUND_DELAY_CYCLES * stage.run_slots)
         return stage.judge(stage.run_loop(credentials, boundary), credentials)
 
 

@@ -242,7 +242,9 @@ def who_was_affected(
     )
 
 
-def headline(cells: Sequence[CellResult], networks: Mapping[str, Network], pair: tuple[str, str]) -> list[str]:
+def headline(
+    cells: Sequence[CellResult], networks: Mapping[str, Network], pair: tuple[str, str]
+) -> list[str]:
     """Per network, what a restart at a random moment cost with ``pair`` (signer,
     aggregator), e.g. "mainnet: a signer 0.2.273 with aggregator 0.7.90 restarted at a
     random moment of an epoch had a 60 % chance of losing signing, 43.2 h on average when
@@ -291,7 +293,9 @@ def _hours(hours: float) -> str:
 
 
 def _minutes(minutes: float) -> str:
-    return f"{minutes:.1f} min".replace(".0 min", " min") if minutes >= 1 else f"{minutes * 60:.0f} s"
+    return (
+        f"{minutes:.1f} min".replace(".0 min", " min") if minutes >= 1 else f"{minutes * 60:.0f} s"
+    )
 
 
 def _join(names: Sequence[str]) -> str:

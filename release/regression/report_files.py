@@ -159,7 +159,7 @@ def _mark(cell: CellResult | None) -> str:
     mark = (
         "✔"
         if cell.passed
-        else f"✘ {impact['lost_share']:.0%} ({impact['lost_mean_hours_when_lost']:g} h)"
+        else f"✘ {impact['lost_share']:.0%} ({impact['lost_mean_hours_when_lost']:.1f} h)"
     )
     if cell.delays:
         mark += f" +{impact['delay_max_minutes']:g} min"
@@ -186,8 +186,8 @@ def _failing_windows(network: Network, cells: Sequence[CellResult]) -> list[str]
         impact = cell.impact()
         lines.append(
             f"- {cell.signer} x {cell.aggregator}, {cell.scenario}: "
-            f"{impact['lost_share']:.1%}; {impact['lost_max_hours']:g} h / "
-            f"{impact['lost_mean_hours_when_lost']:g} h / {impact['lost_mean_hours_all']:g} h; "
+            f"{impact['lost_share']:.1%}; {impact['lost_max_hours']:.1f} h / "
+            f"{impact['lost_mean_hours_when_lost']:.1f} h / {impact['lost_mean_hours_all']:.1f} h; "
             f"{windows}"
         )
     return lines

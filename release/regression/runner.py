@@ -7,7 +7,8 @@ for an attempt made at the restart slot: KES-period starts (the signer's view), 
 shifted by -L (the aggregator's view), the aggregator's epoch changes shifted by -L, the
 cycle times after each of those points while a lag-long stretch lasts (where the number of
 retries steps), and one slot after each attempt of a process running since the epoch's
-start (a restart after it finds what that attempt stored). Both ends of every class run for real; when they agree the whole class is
+start (a restart after it finds what that attempt stored). Both ends of every class run for
+real; when they agree the whole class is
 counted with that outcome (lost seconds grow linearly with the slot, so the class's total
 is exact from its ends). If they disagree, the class is bisected with more real runs
 (``bisected``; a test compares the classes with a slot-by-slot run on a tiny devnet).
@@ -103,6 +104,9 @@ class _Tally:
     failing_lags: set[float] = field(default_factory=set)
     delay_lags: set[float] = field(default_factory=set)
     example: str | None = None
+    runs: int = 0
+    reused: int = 0
+    bisected: int = 0
 
     def add(self, network: Network, lag: float, slot_class: SlotClass) -> None:
         start, end, low, high = slot_class
@@ -126,6 +130,55 @@ class _Tally:
             self.policy[low.kind.value] = self.policy.get(low.kind.value, 0) + count
 
 
+class _Cases:
+    """The cases of one cell, epoch and variant: run for real, or reused when an outcome
+    computed at the same slot saw exactly the views this lag would see."""
+
+    def __init__(
+        self,
+        runner: CellRunner,
+        key: CellKey,
+        network: Network,
+        epoch: int,
+        family: Family,
+        variant: str,
+    ) -> None:
+        self.runner, self.key, self.network, self.epoch = runner, key, network, epoch
+        self.family, self.variant = family, variant
+        self.known: dict[int, list[CaseOutcome]] = {}
+        self.runs = self.reused = 0
+
+    def player(self, lag: float, shift: int) -> Play:
+        def play(slot: int) -> CaseOutcome:
+            for outcome in self.known.get(slot, ()):
+                if all(
+                    aggregator_view(self.network, t, shift, opens) == seen
+                    for t, opens, seen in outcome.views
+                ):
+                    self.reused += 1
+                    return outcome
+            return self.real(slot, lag)
+
+        return play
+
+    def real(self, slot: int, lag: float) -> CaseOutcome:
+        self.runs += 1
+        runner = self.runner
+        stage = Stage(
+            runner.backend,
+            runner.keys,
+            self.network,
+            self.epoch,
+            self.key.signer,
+            self.key.aggregator,
+            lag_seconds=lag,
+            run_interval=runner.run_interval,
+        )
+        outcome = self.family.play(stage, self.variant, slot)
+        self.known.setdefault(slot, []).append(outcome)
+        return outcome
+
+
 class CellRunner:
     def __init__(
         self, backend: Backend, keys: KeyRing, lags: Sequence[float], run_interval: float
@@ -138,49 +191,20 @@ class CellRunner:
     def run(self, key: CellKey, network: Network, epochs: Sequence[int]) -> CellResult:
         family = FAMILIES[key.scenario]
         tally = _Tally()
-        runs = reused = bisected = 0
+        cycle = cycle_slots(network, self.run_interval)
         for epoch in epochs:
             for variant in family.variants:
-                #: Outcomes computed so far at each slot, with the lag they were run at.
-                known: dict[int, list[CaseOutcome]] = {}
-
-                def real(slot: int, lag: float, epoch: int = epoch, variant: str = variant) -> CaseOutcome:
-                    nonlocal runs
-                    runs += 1
-                    stage = Stage(
-                        self.backend,
-                        self.keys,
-                        network,
-                        epoch,
-                        key.signer,
-                        key.aggregator,
-                        lag_seconds=lag,
-                        run_interval=self.run_interval,
-                    )
-                    outcome = family.play(stage, variant, slot)
-                    known.setdefault(slot, []).append(outcome)
-                    return outcome
-
+                cases = _Cases(self, key, network, epoch, family, variant)
                 for lag in self.lags:
                     shift = lag_slots(network, lag)
-
-                    def play(slot: int, lag: float = lag, shift: int = shift) -> CaseOutcome:
-                        nonlocal reused
-                        for outcome in known.get(slot, ()):
-                            if all(
-                                aggregator_view(network, t, shift, opens) == seen
-                                for t, opens, seen in outcome.views
-                            ):
-                                reused += 1
-                                return outcome
-                        return real(slot, lag)
-
-                    cycle = cycle_slots(network, self.run_interval)
                     for first, last in slot_classes(network, epoch, family, shift, cycle):
-                        classes = _settle(play, first, last)
-                        bisected += len(classes) > 1
+                        classes = _settle(cases.player(lag, shift), first, last)
+                        tally.bisected += len(classes) > 1
                         for slot_class in classes:
                             tally.add(network, lag, slot_class)
+                tally.runs += cases.runs
+                tally.reused += cases.reused
+        runs, reused, bisected = tally.runs, tally.reused, tally.bisected
         return CellResult(
             network=key.network,
             signer=key.signer,
@@ -213,7 +237,9 @@ def _settle(play: Play, first: int, last: int) -> list[SlotClass]:
     return _split(play, first, last, low, high)
 
 
-def _split(play: Play, first: int, last: int, low: CaseOutcome, high: CaseOutcome) -> list[SlotClass]:
+def _split(
+    play: Play, first: int, last: int, low: CaseOutcome, high: CaseOutcome
+) -> list[SlotClass]:
     if low.verdict == high.verdict:
         return [(first, last, low, high)]
     if last == first + 1:

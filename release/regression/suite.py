@@ -24,7 +24,7 @@ from release.regression.summary import digest, plain_words
 from release.regression.world import (
     CERTIFICATE_AGE,
     DEFAULT_LAGS,
-    ROUND_DELAY_SECONDS,
+    ROUND_DELAY_CYCLES,
     RUN_INTERVAL_SECONDS,
     HttpBackend,
     InProcessBackend,
@@ -127,7 +127,7 @@ def run_suite(
         "certificate_age_kes_periods": CERTIFICATE_AGE,
         "lags_seconds": list(lags),
         "run_interval_seconds": run_interval,
-        "round_delay_seconds": ROUND_DELAY_SECONDS,
+        "round_delay_seconds": ROUND_DELAY_CYCLES * run_interval,
         "expectations": str(expectations) if expectations else None,
         "matrix_cells": len(everything),
     }

@@ -238,9 +238,7 @@ def plain_words(
     lines.extend(_failure_lines(summary))
     for aggregator, scenarios in summary["passing_signers"].items():
         passing = ", ".join(scenarios["all"]) or "none"
-        lines.append(
-            f"Signers that never lose signing with aggregator {aggregator}: {passing}."
-        )
+        lines.append(f"Signers that never lose signing with aggregator {aggregator}: {passing}.")
     return "\n".join(lines)
 
 

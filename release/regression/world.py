@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import tempfile
 from dataclasses import dataclass
+from enum import StrEnum
 from hashlib import blake2b
 from pathlib import Path
-from enum import StrEnum
 from typing import Protocol
 
 from release.chain import ChainPoint, Network
@@ -38,8 +38,8 @@ RUN_INTERVAL_SECONDS = 60
 #: (negative: the aggregator's node is behind). Both read their own node's tip.
 DEFAULT_LAGS = (-120, -60, -10, 0, 10, 60, 120)
 #: How late the aggregator opens a registration round after its epoch change in the
-#: ``epoch-boundary`` family (between its epoch-change steps it answers 550).
-ROUND_DELAY_SECONDS = 90
+#: ``epoch-boundary`` family, in run cycles (90 s with 60 s cycles; 550 until then).
+ROUND_DELAY_CYCLES = 1.5
 #: KES periods between the operator's certificate start and the epoch under test: mid-life.
 CERTIFICATE_AGE = 20
 
@@ -310,6 +310,7 @@ class Stage:
         *,
         lag_seconds: float = 0,
         run_interval: float = RUN_INTERVAL_SECONDS,
+        skip_unchanged: bool = True,
     ) -> None:
         self.backend, self.keys, self.network, self.epoch = backend, keys, network, epoch
         self.signer_profile = signer
@@ -322,6 +323,8 @@ class Stage:
         self.lag_slots = lag_slots(network, lag_seconds)
         self.run_slots = cycle_slots(network, run_interval)
         self._views: list[tuple[int, int | None, View]] = []
+        #: Jump over cycles in an unchanged view (False: run every cycle, for tests).
+        self.skip_unchanged = skip_unchanged
 
     def usual_credentials(self) -> KesCredentials:
         """A certificate in mid-life: valid through the whole epoch when the network allows."""
@@ -339,7 +342,9 @@ class Stage:
         self.clock.slot = max(self.network.shelley_slot, slot + self.lag_slots)
         return aggregator_view(self.network, slot, self.lag_slots, self.clock.round_opens_at)
 
-    def cycle(self, credentials: KesCredentials, slot: int, profile: str | None = None) -> str | None:
+    def cycle(
+        self, credentials: KesCredentials, slot: int, profile: str | None = None
+    ) -> str | None:
         """One cycle of the ``Unregistered`` state at ``slot``: None once registered, else why not.
 
         The signer reads the aggregator's ``/epoch-settings`` first: while its epoch is
@@ -390,10 +395,11 @@ class Stage:
             slots.append(slot)
             if reason is None:
                 recording = self._views[-1][2][0] + 1
-                return Loop(True, retries, start, epoch_end, tuple(slots), "registered", recording)
-            detail = reason
+                said = detail or "registered"
+                return Loop(True, retries, start, epoch_end, tuple(slots), said, recording)
+            detail = detail or reason  # the first refusal: what the operator's log shows first
             step = 1
-            if state == previous:
+            if self.skip_unchanged and state == previous:
                 change = self._next_change(slot)
                 step = max(1, -(-(change - slot) // self.run_slots))
             previous = state
@@ -459,10 +465,7 @@ class Stage:
         return CaseOutcome(Outcome.LOST, loop.retries, seconds, loop.detail, views)
 
 
-
-def aggregator_view(
-    network: Network, slot: int, lag: int, round_opens_at: int | None
-) -> View:
+def aggregator_view(network: Network, slot: int, lag: int, round_opens_at: int | None) -> View:
     """(epoch, KES period, round open) of an aggregator whose node is ``lag`` slots ahead of
     a signer at ``slot``; its round opens at its own slot ``round_opens_at`` (None: at its
     epoch change)."""
