@@ -18,7 +18,13 @@ ANY = "*"
 PACKAGE_FILE = "expectations.json"
 #: What an expectation's ``fails_on`` / ``passes_on`` speak of: signing lost (the
 #: default), a delay, or the expiry policy outcome.
-OUTCOMES = ("lost", "delayed", "accepted-expired", "refused-expired")
+OUTCOMES = (
+    "lost",
+    "delayed",
+    "refused-then-registered",
+    "accepted-expired",
+    "refused-expired",
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,10 @@ class Expectation:
         shows, lacks = {
             "lost": ("loses signing", "never loses signing"),
             "delayed": ("registers late", "never registers late"),
+            "refused-then-registered": (
+                "is refused, then registers at a later cycle",
+                "is never refused before registering",
+            ),
             "accepted-expired": ("accepts an expired certificate", "never accepts one"),
             "refused-expired": ("refuses an expired certificate", "never refuses one"),
         }[self.outcome]
@@ -52,6 +62,8 @@ class Expectation:
             return cell.failures > 0
         if self.outcome == "delayed":
             return cell.delays > 0
+        if self.outcome == "refused-then-registered":
+            return cell.refused_delays > 0
         return cell.policy.get(self.outcome, 0) > 0
 
 

@@ -77,6 +77,9 @@ class CellResult:
     delays: int = 0
     delay_windows: list[list[int]] = field(default_factory=list)
     delay_lags: list[float] = field(default_factory=list)
+    #: Delayed cases whose first attempt the aggregator refused (400: its KES window), as
+    #: opposed to waiting for its epoch change or its round (550).
+    refused_delays: int = 0
     max_retries: int = 0
     #: Signing time lost, summed over the losing cases, and the largest one (seconds).
     lost_seconds: float = 0.0

@@ -93,6 +93,7 @@ class _Tally:
     cases: int = 0
     failures: int = 0
     delays: int = 0
+    refused_delays: int = 0
     max_retries: int = 0
     lost_seconds: float = 0.0
     max_lost_seconds: float = 0.0
@@ -121,6 +122,7 @@ class _Tally:
             self.example = self.example or _describe(network, start, lag, low)
         elif low.kind is Outcome.DELAYED:
             self.delays += count
+            self.refused_delays += count if low.detail.startswith("HTTP 400") else 0
             self.delay_seconds += low.seconds * count
             self.max_delay_seconds = max(self.max_delay_seconds, low.seconds)
             self.max_retries = max(self.max_retries, low.retries)
@@ -218,6 +220,7 @@ class CellRunner:
             delays=tally.delays,
             delay_windows=merge_windows(tally.delayed),
             delay_lags=sorted(tally.delay_lags),
+            refused_delays=tally.refused_delays,
             max_retries=tally.max_retries,
             lost_seconds=round(tally.lost_seconds, 3),
             max_lost_seconds=round(tally.max_lost_seconds, 3),
