@@ -176,8 +176,9 @@ def test_mithril_e2e_devnet_hides_the_bug():
     """Short epochs with 129600-slot KES periods: why the bug escaped Mithril's tests (its
     nodes share one devnet and cycle every second)."""
     e2e = DEVNETS["mithril-e2e"]
-    result = run_suite([e2e], 3, signers=["0.2.273"], aggregators=["0.7.90"],
-                       scenarios=["restart", "upgrade"], lags=[-1, 0, 1], run_interval=1)  # fmt: skip
+    pair = {"signers": ["0.2.273"], "aggregators": ["0.7.90"]}
+    result = run_suite([e2e], 3, scenarios=["restart", "upgrade"], lags=[-1, 0, 1],
+                       run_interval=1, **pair)  # fmt: skip
     assert all(c.failures == 0 for c in result.cells)
     assert result.stats.bisected == 0
 

@@ -24,8 +24,9 @@ class Family(ABC):
     situation: ClassVar[str]
     variants: ClassVar[tuple[str, ...]] = ("",)
 
-    def breakpoints(self, network: Network, epoch: int) -> tuple[int, ...]:
-        """Slots other than the common change points where the outcome may change."""
+    def breakpoints(self, network: Network, epoch: int, lag: int, cycle: int) -> tuple[int, ...]:
+        """Slots other than the common change points where the outcome may change, for a
+        lag and a run cycle in slots."""
         return ()
 
     @abstractmethod
@@ -33,11 +34,24 @@ class Family(ABC):
         """Run the case whose decisive event happens at the signer's ``slot``."""
 
 
+def _after_the_first_registration(
+    network: Network, epoch: int, lag: int, cycle: int
+) -> tuple[int, ...]:
+    """The process running since the epoch's first slot attempts once per cycle until it
+    registers (the aggregator's node may be up to ``lag`` behind): a restart one slot after
+    one of those attempts finds what it stored."""
+    first = network.epoch_first_slot(epoch)
+    return tuple(first + 1 + k * cycle for k in range(math.ceil(abs(lag) / cycle) + 1))
+
+
 class Restart(Family):
     name = "restart"
     situation = "a signer restarted during the epoch after registering at its start"
     #: The signer that registered at the epoch's start (None: the one under test).
     first_profile: ClassVar[str | None] = None
+
+    def breakpoints(self, network: Network, epoch: int, lag: int, cycle: int) -> tuple[int, ...]:
+        return _after_the_first_registration(network, epoch, lag, cycle)
 
     def play(self, stage: Stage, variant: str, slot: int) -> CaseOutcome:
         credentials = stage.usual_credentials()
@@ -63,6 +77,9 @@ class KesRotation(Family):
         "an operator rotating the KES key and certificate during the epoch, "
         "then restarting the signer"
     )
+
+    def breakpoints(self, network: Network, epoch: int, lag: int, cycle: int) -> tuple[int, ...]:
+        return _after_the_first_registration(network, epoch, lag, cycle)
 
     def play(self, stage: Stage, variant: str, slot: int) -> CaseOutcome:
         stage.run_loop(stage.usual_credentials(), stage.first_slot, until=slot - 1)

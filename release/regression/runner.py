@@ -6,21 +6,20 @@ the cycle times. So the epoch is cut, for each lag L, at the points where a view
 for an attempt made at the restart slot: KES-period starts (the signer's view), the same
 shifted by -L (the aggregator's view), the aggregator's epoch changes shifted by -L, the
 cycle times after each of those points while a lag-long stretch lasts (where the number of
-retries steps), and one slot after each attempt of a process running since the epoch's
-start (a restart after it finds what that attempt stored). Both ends of every class run for
-real; when they agree the whole class is
-counted with that outcome (lost seconds grow linearly with the slot, so the class's total
-is exact from its ends). If they disagree, the class is bisected with more real runs
+retries steps), and the family's own breakpoints (for a restart: one slot after each
+attempt of the process running since the epoch's start, whose store it finds). Both ends
+of every class run for real; when they agree the whole class is counted with that outcome
+(lost seconds grow linearly with the slot, so the class's total is exact from its ends).
+If they disagree, the class is bisected with more real runs
 (``bisected``; a test compares the classes with a slot-by-slot run on a tiny devnet).
 
 A case at lag L whose every attempt sees exactly what the same case at another lag saw
-(same slots, same views) is the same computation: it reuses that outcome (``reused``)
-instead of running it again.
+(same slots, same views, the same next attempts) is the same computation: it reuses that
+outcome (``reused``) instead of running it again.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -33,7 +32,6 @@ from release.regression.world import (
     KeyRing,
     Outcome,
     Stage,
-    aggregator_view,
     cycle_slots,
     lag_slots,
 )
@@ -68,10 +66,6 @@ def slot_classes(
     points.update(
         network.kes_period_first_slot(period) for period in network.kes_periods_in_epoch(epoch)
     )
-    # A process running since the epoch's first slot attempts at first + k cycles; a
-    # restart one slot after an attempt finds what it stored.
-    stretch = math.ceil(abs(lag) / cycle)
-    points.update(first + 1 + k * cycle for k in range(stretch + 1))
     if lag:
         low = network.kes_period_of(max(network.shelley_slot, first + lag))
         high = network.kes_period_of(max(network.shelley_slot, last + lag))
@@ -80,7 +74,7 @@ def slot_classes(
         # Inside a lag-long stretch the number of retries steps once per cycle.
         inside = (abs(lag) - 1) // cycle
         points.update(p + k * cycle for p in list(points) for k in range(1, inside + 1))
-    points.update(family.breakpoints(network, epoch))
+    points.update(family.breakpoints(network, epoch, lag, cycle))
     starts = sorted(p for p in points if first <= p <= last)
     ends = [start - 1 for start in starts[1:]] + [last]
     return list(zip(starts, ends, strict=True))
@@ -151,12 +145,11 @@ class _Cases:
         self.runs = self.reused = 0
 
     def player(self, lag: float, shift: int) -> Play:
+        cycle = cycle_slots(self.network, self.runner.run_interval)
+
         def play(slot: int) -> CaseOutcome:
             for outcome in self.known.get(slot, ()):
-                if all(
-                    aggregator_view(self.network, t, shift, opens) == seen
-                    for t, opens, seen in outcome.views
-                ):
+                if all(seen.same_for(self.network, shift, cycle) for seen in outcome.views):
                     self.reused += 1
                     return outcome
             return self.real(slot, lag)

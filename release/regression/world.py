@@ -87,6 +87,29 @@ class KeyRing:
 View = tuple[int, int, bool]
 
 
+@dataclass(frozen=True)
+class Seen:
+    """One attempt of a case: when, what the aggregator looked like, and when the loop
+    attempted next (None: it registered), by which rule."""
+
+    slot: int
+    round_opens_at: int | None
+    view: View
+    #: Whether the loop jumped over cycles in an unchanged view after this attempt.
+    jumped: bool = False
+    next_slot: int | None = None
+
+    def same_for(self, network: Network, lag: int, cycle: int) -> bool:
+        """Whether an aggregator ``lag`` slots ahead would have shown the same view here and
+        led the loop to the same next attempt."""
+        if aggregator_view(network, self.slot, lag, self.round_opens_at) != self.view:
+            return False
+        if self.next_slot is None or not self.jumped:
+            return True
+        change = next_change(network, self.slot, lag, self.round_opens_at)
+        return self.slot + cycle * max(1, -(-(change - self.slot) // cycle)) == self.next_slot
+
+
 class ScenarioClock:
     """The aggregator's chain view: its node's slot (the signer's plus the chain lag), and
     whether its registration round is open yet."""
@@ -282,8 +305,9 @@ class CaseOutcome:
     seconds: float
     detail: str
     #: Every attempt of the case, setup included, with the aggregator's view at each: two
-    #: cases with the same views at the same slots are the same computation.
-    views: tuple[tuple[int, int | None, View], ...] = ()
+    #: cases with the same views at the same slots, and the same next attempts, are the
+    #: same computation.
+    views: tuple[Seen, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -322,7 +346,7 @@ class Stage:
         self.first_kes_period = network.kes_period_of(self.first_slot)
         self.lag_slots = lag_slots(network, lag_seconds)
         self.run_slots = cycle_slots(network, run_interval)
-        self._views: list[tuple[int, int | None, View]] = []
+        self._views: list[Seen] = []
         #: Jump over cycles in an unchanged view (False: run every cycle, for tests).
         self.skip_unchanged = skip_unchanged
 
@@ -353,7 +377,6 @@ class Stage:
         aggregator's epoch + 1, the KES evolutions come from the signer's own node.
         """
         view = self.aggregator_view(slot)
-        self._views.append((slot, self.clock.round_opens_at, view))
         own = self.network.point(slot)
         if view[0] < own.epoch:
             return f"waiting: the aggregator's epoch settings are for epoch {view[0]}"
@@ -378,54 +401,37 @@ class Stage:
         """The signer (re)started at ``start``: a cycle every ``run_interval`` until it
         registers, its epoch ends or the signer slot ``until`` is passed.
 
-        After two failing cycles in one unchanged view (own epoch and KES period, the
-        aggregator's epoch, KES period and round) the stores are at a fixed point (each
-        profile's failing attempt writes at most once per recording epoch), so every further
-        cycle until the view changes fails alike: the loop jumps to the first cycle at or
-        after the next change of view.
+        A failing cycle that left the signer's store as it found it (a failing attempt
+        writes nothing to the aggregator) is repeated exactly by every further cycle in the
+        same view (own epoch and KES period, the aggregator's epoch, KES period and round):
+        the loop jumps to the first cycle at or after the next change of view.
         """
         epoch_end = self.network.epoch_last_slot(self.network.epoch_of(start)) + 1
         stop = epoch_end if until is None else min(epoch_end, until + 1)
         slots: list[int] = []
-        previous: tuple[object, ...] | None = None
         slot, retries, detail = start, 0, ""
         while slot < stop:
-            state = self._state(slot)
+            view = self.aggregator_view(slot)
+            recording = view[0] + 1
+            before = self.signer_store.load(recording)
             reason = self.cycle(credentials, slot, profile)
             slots.append(slot)
             if reason is None:
-                recording = self._views[-1][2][0] + 1
+                self._views.append(Seen(slot, self.clock.round_opens_at, view))
                 said = detail or "registered"
                 return Loop(True, retries, start, epoch_end, tuple(slots), said, recording)
             detail = detail or reason  # the first refusal: what the operator's log shows first
             step = 1
-            if self.skip_unchanged and state == previous:
-                change = self._next_change(slot)
+            jumped = self.skip_unchanged and self.signer_store.load(recording) == before
+            if jumped:
+                change = next_change(self.network, slot, self.lag_slots, self.clock.round_opens_at)
                 step = max(1, -(-(change - slot) // self.run_slots))
-            previous = state
+            self._views.append(
+                Seen(slot, self.clock.round_opens_at, view, jumped, slot + step * self.run_slots)
+            )
             slot += step * self.run_slots
             retries += step
         return Loop(False, retries, start, epoch_end, tuple(slots), detail)
-
-    def _state(self, slot: int) -> tuple[object, ...]:
-        own = self.network.point(slot)
-        return own.epoch, own.kes_period, self.aggregator_view(slot)
-
-    def _next_change(self, slot: int) -> int:
-        """The first signer slot after ``slot`` where the signer's or aggregator's view changes."""
-        network = self.network
-        candidates = [
-            network.kes_period_first_slot(network.kes_period_of(slot) + 1),
-            network.epoch_last_slot(network.epoch_of(slot)) + 1,
-        ]
-        aggregator = max(network.shelley_slot, slot + self.lag_slots)
-        candidates += [
-            network.kes_period_first_slot(network.kes_period_of(aggregator) + 1) - self.lag_slots,
-            network.epoch_last_slot(network.epoch_of(aggregator)) + 1 - self.lag_slots,
-        ]
-        if self.clock.round_opens_at is not None:
-            candidates.append(self.clock.round_opens_at - self.lag_slots)
-        return min(c for c in candidates if c > slot)
 
     def holds(self, attempt: Attempt) -> bool:
         """The signer counts itself registered, and the aggregator holds the protocol key the
@@ -475,6 +481,21 @@ def aggregator_view(network: Network, slot: int, lag: int, round_opens_at: int |
         network.epoch_first_slot(epoch) <= aggregator < round_opens_at
     )
     return epoch, network.kes_period_of(aggregator), not waiting
+
+
+def next_change(network: Network, slot: int, lag: int, round_opens_at: int | None) -> int:
+    """The first signer slot after ``slot`` where the signer's view or the view of an
+    aggregator ``lag`` slots ahead changes (KES period, epoch, round opening)."""
+    aggregator = max(network.shelley_slot, slot + lag)
+    candidates = [
+        network.kes_period_first_slot(network.kes_period_of(slot) + 1),
+        network.epoch_last_slot(network.epoch_of(slot)) + 1,
+        network.kes_period_first_slot(network.kes_period_of(aggregator) + 1) - lag,
+        network.epoch_last_slot(network.epoch_of(aggregator)) + 1 - lag,
+    ]
+    if round_opens_at is not None:
+        candidates.append(round_opens_at - lag)
+    return min(c for c in candidates if c > slot)
 
 
 def lag_slots(network: Network, lag_seconds: float) -> int:
