@@ -12,7 +12,7 @@ import zlib
 import pytest
 
 from release.chain import NETWORKS
-from release.regression import progress, run_suite
+from release.regression import load_cells, progress, run_suite, who_was_affected
 
 CELL_KEYS = {"network", "signer", "aggregator", "scenario", "cases", "failures", "failure_windows",
              "delays", "delay_windows", "policy", "impact"}  # fmt: skip
@@ -184,3 +184,42 @@ def test_the_progress_bar_is_for_a_person_at_a_terminal_never_ci(monkeypatch):
     monkeypatch.delenv("CI")
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # piped or captured
     assert not progress.wanted()
+
+
+def test_who_was_affected_is_one_list_read_back_from_the_report(report):
+    """What every document states comes from one function over the report's cells: the
+    regression (lost with the broken signer, not with the previous one, against the
+    aggregator each network runs), the other differences apart, "none failed" per network."""
+    _, directory = report
+    cells, networks = load_cells(directory)
+    who = who_was_affected(
+        cells,
+        networks,
+        broken_signer="0.2.273",
+        previous_signer="0.2.268",
+        fixed_signer="fixed",
+        aggregators={"preprod": "0.7.90", "preview": "2603.1"},
+    )
+    assert [(item.network, item.scenario, item.aggregator) for item in who.affected] == [
+        ("preprod", "restart", "0.7.90"),
+        ("preprod", "upgrade", "0.7.90"),
+        ("preprod", "kes-rotation", "0.7.90"),
+        ("preview", "kes-rotation", "2603.1"),
+    ]
+    restart = who.affected[0]
+    assert restart.text == (
+        "preprod (aggregator 0.7.90): a signer restarted during the epoch after registering "
+        "at its start: 48 h or more into the epoch (50 % of the moments in an epoch) it lost "
+        "signing until the epoch's end: 31.2 h on average, at most 72 h"
+    )
+    kinds = {(item.network, item.kind) for item in who.also_improved}
+    # The strict window's delays and its acceptance of expired certificates: preprod only
+    # (preview runs 2603.1 here, whose window has no such delay).
+    assert ("preprod", "delay") in kinds and ("preprod", "expiry") in kinds
+    assert ("preview", "delay") not in kinds
+    assert all("lost" not in item.text for item in who.also_improved)
+    assert who.none_failed == {"preprod": ("0.7.90", "2603.1", "fixed"),
+                               "preview": ("0.7.90", "2603.1", "fixed")}  # fmt: skip
+    assert who.none_failed_words("preview") == (
+        "on preview, signer fixed never lost signing with aggregator 0.7.90, 2603.1 and fixed"
+    )

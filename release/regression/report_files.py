@@ -9,6 +9,8 @@ from typing import Any
 
 from release._fs import atomic_write
 from release.chain import Network
+from release.chain.config import network_from_table
+from release.chain.errors import ChainError
 from release.regression.errors import ReportError
 from release.regression.results import CellKey, CellResult, SuiteResult
 from release.regression.summary import failure_hours
@@ -83,6 +85,25 @@ def read_report(directory: Path) -> dict[str, Any]:
     if not isinstance(document, dict) or document.get("format") != REPORT_FORMAT:
         raise ReportError(f"{path} is not a regression report of format {REPORT_FORMAT}")
     return document
+
+
+def load_cells(directory: Path) -> tuple[list[CellResult], dict[str, Network]]:
+    """The cells of a report directory and the time model of each network, for
+    :func:`release.regression.impact.who_was_affected` and the notes."""
+    document = read_report(Path(directory))
+    source = Path(directory) / JSON_NAME
+    try:
+        tables = document["parameters"]["networks"]
+        networks = {
+            name: network_from_table(name, table, where=f"{source}: parameters.networks")
+            for name, table in tables.items()
+        }
+        cells = [CellResult.from_json(entry, source) for entry in document["cells"]]
+    except (KeyError, TypeError) as failure:
+        raise ReportError(f"{source} lacks parameters.networks or cells: {failure}") from None
+    except ChainError as failure:
+        raise ReportError(str(failure)) from None
+    return cells, networks
 
 
 def markdown(result: SuiteResult, networks: Mapping[str, Network]) -> str:
