@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from release.distribution._git import Change, StepOutcome
 from release.errors import ReleaseToolError
+from release.outcome import Change, StepOutcome
 from release.pipeline._journal import Journal
 
 R = TypeVar("R")
@@ -25,6 +25,8 @@ class StepState(enum.StrEnum):
     TODO = "to do"
     BLOCKED = "blocked"
     FAILED = "failed"
+    #: Only ``inv status`` says it: another run holds the lock and may be doing it now.
+    RUNNING = "running"
 
 
 @dataclass(frozen=True)

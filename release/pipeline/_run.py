@@ -13,9 +13,10 @@ from typing import Protocol, TypeVar
 
 import git
 
-from release.distribution._git import StepOutcome, describe_git_failure
+from release.distribution._git import describe_git_failure
 from release.distribution._settings import ReleaseConfig
 from release.errors import ReleaseToolError
+from release.outcome import StepOutcome
 from release.pipeline._engine import Display, Step, StepReport, run_steps
 from release.pipeline._journal import Journal
 
@@ -95,6 +96,21 @@ def exclusive(workdir: Path, *, dry_run: bool) -> Iterator[None]:
         finally:
             handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def lock_holder(workdir: Path) -> str | None:
+    """Who holds the workdir lock now ("pid N"), None when no run does; takes no lock."""
+    lock = workdir / ".lock"
+    if not lock.is_file():
+        return None
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            return handle.read().strip() or "another process"
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
 
 
 @contextlib.contextmanager

@@ -22,11 +22,14 @@ from release.pipeline import (
     prepare,
     run_hotfix,
 )
-from release.pipeline._engine import Display
+from release.pipeline._engine import Display, StepState
+from release.pipeline._journal import Journal
 from release.pipeline._results import result_json, store_location
+from release.pipeline._run import lock_holder
 from release.pipeline._select import Selection, select_config
 from release.pipeline._target import latest_hotfix_tag
-from release.pipeline.hotfix import HotfixRun, planned_versions, versions_between
+from release.pipeline.hotfix import HotfixRun
+from release.pipeline.plan import plan_lines
 from release.pipeline.promote import PromoteOptions, PromoteRun, prepare_promote, run_promote
 from release.tasks._cli import EXIT_ERROR, console, emit_json, reports_errors
 from release.tasks._progress import ConsoleDisplay, steps_table
@@ -41,7 +44,9 @@ _COMMON_HELP = {
 _HOTFIX_HELP = {
     **_COMMON_HELP,
     "base": "release tag to fix (default: the unfinished hotfix, else the last release)",
-    "fix": "commit or branch to cherry-pick (repeatable; default: [hotfix] fixes)",
+    "fix": "commit, A..B range or branch (its own commits) to bring in (repeatable; "
+    "default: [hotfix] fixes)",
+    "no_bump": "component to keep at its version whatever changed in it (repeatable)",
     "target": "only these targets (repeatable; a CI build matrix); default: every target",
 }
 
@@ -67,29 +72,27 @@ def _confirm(selection: Selection, question: str, *, yes: bool, dry_run: bool) -
 
 
 def _show_plan(run: HotfixRun, selection: Selection) -> None:
-    config = run.config
+    config, plan = run.config, run.plan
     where = "the embedded sandbox" if selection.sandbox else str(config.source)
     changes = ", ".join(
-        f"{name} {before} -> {after}"
-        for name, (before, after) in planned_versions(run).items()
-        if before != after
+        f"{name} {before} -> {after}" for name, (before, after) in plan.changed.items()
     )
-    lines = {
-        "config": where,
-        "repository": str(config.root),
-        "base": run.target.base_tag,
-        "branch": run.target.branch,
-        "fixes": ", ".join(run.fixes) or "(commits already on the branch)",
-        "versions": changes or "(no component changed yet)",
-        "publish": f"{config.publish.backend}: {store_location(config)}",
-    }
+    lines = [
+        ("config", where),
+        ("repository", str(config.root)),
+        ("base", run.target.base_tag),
+        ("branch", run.target.branch),
+        *plan_lines(plan),
+        ("versions", changes or "(no component changed yet)"),
+        ("publish", f"{config.publish.backend}: {store_location(config)}"),
+    ]
     if selection.note:
         console.print(selection.note, soft_wrap=True)
     console.print(
         f"[bold]{config.name} {run.target.tag}[/bold]" + (" (dry run)" if run.dry_run else "")
     )
-    for label, value in lines.items():
-        console.print(f"  {label:<11} {value}", soft_wrap=True, highlight=False)
+    for label, value in lines:
+        console.print(f"  {label:<11} {value}", soft_wrap=True, highlight=False, markup=False)
 
 
 def _hotfix_task(
@@ -97,6 +100,7 @@ def _hotfix_task(
     config: str,
     base: str,
     fix: list[str],
+    no_bump: list[str],
     date: str,
     dry_run: bool,
     yes: bool,
@@ -105,7 +109,13 @@ def _hotfix_task(
     question: str,
     targets: list[str] | None = None,
 ) -> None:
-    options = HotfixOptions(base=base or None, fixes=tuple(fix), date=_date(date), dry_run=dry_run)
+    options = HotfixOptions(
+        base=base or None,
+        fixes=tuple(fix),
+        no_bump=tuple(no_bump),
+        date=_date(date),
+        dry_run=dry_run,
+    )
     with select_config(config or None, cwd=Path.cwd(), dry_run=dry_run) as selection:
         release_config = _only_targets(selection.config, targets)
         run = prepare(release_config, options)
@@ -114,7 +124,6 @@ def _hotfix_task(
         _execute(
             lambda display: run_hotfix(run, display=display, until=until).steps,
             run=run,
-            versions=lambda: planned_versions(run),
             notes=run.documents,
             json=json,
         )
@@ -136,7 +145,6 @@ def _execute(
     steps: Callable[[Display], list[StepReport]],
     *,
     run: HotfixRun | PromoteRun,
-    versions: Callable[[], dict[str, tuple[str, str]]],
     notes: Callable[[], dict[str, Path]],
     json: bool,
 ) -> None:
@@ -150,7 +158,7 @@ def _execute(
                     config=run.config,
                     target=run.target,
                     publisher=run.publisher,
-                    versions=versions(),
+                    plan=run.plan,
                     notes=notes(),
                     steps=failure.reports,
                     dry_run=run.dry_run,
@@ -162,7 +170,7 @@ def _execute(
         config=run.config,
         target=run.target,
         publisher=run.publisher,
-        versions=versions(),
+        plan=run.plan,
         notes=notes(),
         steps=reports,
         dry_run=run.dry_run,
@@ -200,6 +208,7 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
         c: Context,
         base: str = "",
         fix: list[str] | None = None,
+        no_bump: list[str] | None = None,
         target: list[str] | None = None,
         config: str = "",
         date: str = "",
@@ -211,6 +220,7 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
             config=config,
             base=base,
             fix=fix or [],
+            no_bump=no_bump or [],
             targets=target or [],
             date=date,
             dry_run=dry_run,
@@ -222,7 +232,9 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
 
     run.__doc__ = doc
     run.__name__ = name
-    return task(name=name, help=_HOTFIX_HELP, iterable=["fix", "target"])(reports_errors(run))
+    return task(name=name, help=_HOTFIX_HELP, iterable=["fix", "no_bump", "target"])(
+        reports_errors(run)
+    )
 
 
 hotfix_task = _hotfix_slice(
@@ -268,7 +280,7 @@ def _promote_task(
     until: str | None,
 ) -> None:
     options = PromoteOptions(tag=tag_name, date=_date(date), dry_run=dry_run)
-    with select_config(config or None, cwd=Path.cwd(), dry_run=dry_run) as selection:
+    with select_config(config or None, cwd=Path.cwd(), dry_run=dry_run, create=False) as selection:
         run = prepare_promote(selection.config, options)
         if selection.note:
             console.print(selection.note, soft_wrap=True)
@@ -276,9 +288,6 @@ def _promote_task(
         _execute(
             lambda display: run_promote(run, display=display, until=until).steps,
             run=run,
-            versions=lambda: versions_between(
-                run.repo, run.config, run.target.base_tag, run.target.tag
-            ),
             notes=run.documents,
             json=json,
         )
@@ -337,20 +346,59 @@ def status(c: Context, tag: str = "", config: str = "", json: bool = False) -> N
             # Nothing unfinished: show the last hotfix (done) rather than the next one.
             run = prepare(selection.config, HotfixOptions(dry_run=True, tag=latest))
         quiet = SilentDisplay()
-        tables = {"hotfix": _dry_steps(lambda: run_hotfix(run, display=quiet).steps)}
+        running = lock_holder(run.config.workdir)
+        tables = {
+            "hotfix": _as_recorded(
+                _dry_steps(lambda: run_hotfix(run, display=quiet).steps), run.journal, running
+            )
+        }
         if run.tagged:
             promotion = prepare_promote(
                 selection.config, PromoteOptions(run.target.tag, dry_run=True)
             )
-            tables["promote"] = _dry_steps(lambda: run_promote(promotion, display=quiet).steps)
+            tables["promote"] = _as_recorded(
+                _dry_steps(lambda: run_promote(promotion, display=quiet).steps),
+                promotion.journal,
+                running,
+            )
     if json:
         emit_json(
-            {"tag": run.target.tag, **{k: [r.as_json() for r in v] for k, v in tables.items()}}
+            {
+                "tag": run.target.tag,
+                "running": running,
+                "plan": run.plan.as_json(),
+                **{k: [r.as_json() for r in v] for k, v in tables.items()},
+            }
         )
         return
     report = Console(highlight=False)  # the table is this task's output: stdout
+    if running:
+        report.print(f"a run is in progress ({running}): what is not done may be under way")
+    report.print(f"{run.config.name} {run.target.tag} from {run.target.base_tag}")
+    for label, value in plan_lines(run.plan):
+        report.print(f"  {label:<11} {value}", soft_wrap=True, markup=False)
     for name, reports in tables.items():
         report.print(steps_table(reports, f"{name} {run.target.tag}"))
+
+
+def _as_recorded(
+    reports: list[StepReport], journal: Journal, running: str | None
+) -> list[StepReport]:
+    """Status as a person reads it: a check that would pass (preflight) is not done until a
+    run recorded it, and a step not done while another run holds the lock is under way."""
+    return [_as_seen(report, journal, running) for report in reports]
+
+
+def _as_seen(report: StepReport, journal: Journal, running: str | None) -> StepReport:
+    if (
+        report.state is StepState.DONE
+        and report.name == "preflight"
+        and not journal.get("preflight")
+    ):
+        report = replace(report, state=StepState.TODO, detail=f"not run yet: {report.detail}")
+    if running and report.state is StepState.TODO:
+        return replace(report, state=StepState.RUNNING, detail=f"{running}: {report.detail}")
+    return report
 
 
 def _dry_steps(steps: Callable[[], list[StepReport]]) -> list[StepReport]:
