@@ -366,3 +366,27 @@ def test_inv_regression_exit_status(tmp_path):
         check=False,
     )
     assert merged.returncode == 0, merged.stderr
+
+
+def test_an_epoch_of_the_same_shape_is_translated_exactly(reduced):
+    """mainnet and preprod share their time model: a preprod epoch with the same KES phase
+    as a mainnet epoch already run is that computation moved by whole slots. Translated,
+    its cells equal the ones preprod's own run gives."""
+    mainnet, preprod = NETWORKS["mainnet"], NETWORKS["preprod"]
+    phase = preprod.epoch_first_slot(250) % preprod.slots_per_kes_period
+    twin = next(
+        epoch
+        for epoch in range(593, 596)
+        if mainnet.epoch_first_slot(epoch) % mainnet.slots_per_kes_period == phase
+    )
+    both = run_suite(["mainnet", "preprod"], 1, first_epochs={"mainnet": twin, "preprod": 250})
+    assert both.stats.translated == sum(c.cases for c in both.cells if c.network == "preprod")
+    assert all(c.runs == 0 for c in both.cells if c.network == "preprod")
+    own = {c.key: c for c in reduced.cells if c.network == "preprod"}
+    compared = ("runs", "reused", "translated", "example")
+    for c in both.cells:
+        if c.network == "preprod":
+            mine = {k: v for k, v in c.as_json().items() if k not in compared}
+            theirs = {k: v for k, v in own[c.key].as_json().items() if k not in compared}
+            assert mine == theirs, c.key
+    assert both.passed

@@ -166,7 +166,8 @@ def markdown(result: SuiteResult, networks: Mapping[str, Network]) -> str:
         f"({stats.slots_per_second:,.0f} per second); "
         f"{stats.runs:,} cases run with real KES: {stats.kes_signatures:,} signatures, "
         f"{stats.kes_verifications:,} verifications; {stats.reused:,} cases at a non-zero lag "
-        f"reused an identical run; {stats.bisected} classes bisected. "
+        f"reused an identical run; {stats.translated:,} cases translated from an epoch of the "
+        f"same time model and KES phase; {stats.bisected} classes bisected. "
         "See timeline.svg for where in the epoch each combination fails.",
         "",
     ]

@@ -94,6 +94,9 @@ class CellResult:
     runs: int = 0
     #: Cases at a non-zero lag that saw exactly what the lag-0 case saw (its outcome reused).
     reused: int = 0
+    #: Cases taken, translated, from an epoch of another network with the same time model
+    #: and KES phase (the same computation moved by a whole number of slots).
+    translated: int = 0
     #: Classes whose two ends disagreed and had to be bisected.
     bisected: int = 0
     #: One losing case in words (slot, lag, the refusal), for the report.
@@ -152,6 +155,8 @@ class RunStats:
     elapsed_s: float
     #: Cases at a non-zero lag whose outcome was the lag-0 case's (same views throughout).
     reused: int = 0
+    #: Cases translated from an epoch of another network with the same shape.
+    translated: int = 0
 
     @property
     def slots_per_second(self) -> float:

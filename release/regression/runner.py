@@ -15,7 +15,11 @@ If they disagree, the class is bisected with more real runs
 
 A case at lag L whose every attempt sees exactly what the same case at another lag saw
 (same slots, same views, the same next attempts) is the same computation: it reuses that
-outcome (``reused``) instead of running it again.
+outcome (``reused``) instead of running it again. Likewise an epoch of a network with the
+same time model and the same KES phase as one already run (mainnet and preprod: the same
+parameters, three phases each over three epochs) is the same computation moved by a whole
+number of slots: its classes are those of the first, translated (``translated``); a test
+checks a translated network against its own run.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from release.chain import Network
 from release.regression.families import FAMILIES, Family
 from release.regression.results import CellKey, CellResult, merge_windows
 from release.regression.world import (
+    CERTIFICATE_AGE,
     Backend,
     CaseOutcome,
     KeyRing,
@@ -102,6 +107,30 @@ class _Tally:
     runs: int = 0
     reused: int = 0
     bisected: int = 0
+    translated: int = 0
+
+    def merge(self, other: _Tally, shift: int = 0, source: str | None = None) -> None:
+        """Add another epoch's tally, its slots moved by ``shift`` (a translated epoch)."""
+        for name in ("cases", "failures", "delays", "refused_delays", "lost_seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.delay_seconds += other.delay_seconds
+        for name in ("max_retries", "max_lost_seconds", "max_delay_seconds"):
+            setattr(self, name, max(getattr(self, name), getattr(other, name)))
+        for kind, count in other.policy.items():
+            self.policy[kind] = self.policy.get(kind, 0) + count
+        self.failing += [(a + shift, b + shift) for a, b in other.failing]
+        self.delayed += [(a + shift, b + shift) for a, b in other.delayed]
+        self.failing_lags |= other.failing_lags
+        self.delay_lags |= other.delay_lags
+        if self.example is None and other.example is not None:
+            self.example = other.example if source is None else f"{other.example} ({source})"
+        if source is None:
+            self.runs += other.runs
+            self.reused += other.reused
+            self.bisected += other.bisected
+            self.translated += other.translated
+        else:
+            self.translated += other.cases
 
     def add(self, network: Network, lag: float, slot_class: SlotClass) -> None:
         start, end, low, high = slot_class
@@ -182,23 +211,22 @@ class CellRunner:
         self.keys = keys
         self.lags = tuple(lags)
         self.run_interval = run_interval
+        #: Epoch tallies by shape (see :meth:`_shape`), with where they were computed.
+        self._epochs: dict[tuple[object, ...], tuple[str, int, int, _Tally]] = {}
 
     def run(self, key: CellKey, network: Network, epochs: Sequence[int]) -> CellResult:
-        family = FAMILIES[key.scenario]
         tally = _Tally()
-        cycle = cycle_slots(network, self.run_interval)
         for epoch in epochs:
-            for variant in family.variants:
-                cases = _Cases(self, key, network, epoch, family, variant)
-                for lag in self.lags:
-                    shift = lag_slots(network, lag)
-                    for first, last in slot_classes(network, epoch, family, shift, cycle):
-                        classes = _settle(cases.player(lag, shift), first, last)
-                        tally.bisected += len(classes) > 1
-                        for slot_class in classes:
-                            tally.add(network, lag, slot_class)
-                tally.runs += cases.runs
-                tally.reused += cases.reused
+            first = network.epoch_first_slot(epoch)
+            shape = (key.signer, key.aggregator, key.scenario, *self._shape(network, epoch))
+            found = self._epochs.get(shape)
+            if found is None:
+                part = self._run_epoch(key, network, epoch)
+                self._epochs[shape] = (network.name, epoch, first, part)
+                tally.merge(part)
+            else:
+                name, source_epoch, origin, part = found
+                tally.merge(part, first - origin, f"computed on {name} epoch {source_epoch}")
         runs, reused, bisected = tally.runs, tally.reused, tally.bisected
         return CellResult(
             network=key.network,
@@ -222,9 +250,46 @@ class CellRunner:
             policy=dict(sorted(tally.policy.items())),
             runs=runs,
             reused=reused,
+            translated=tally.translated,
             bisected=bisected,
             example=tally.example,
         )
+
+    def _shape(self, network: Network, epoch: int) -> tuple[object, ...]:
+        """What a cell's epoch depends on, up to a translation of every slot: the time
+        model and the epoch's KES phase. Near genesis (where slots, periods or certificate
+        starts are clamped at 0) the network and epoch themselves."""
+        first = network.epoch_first_slot(epoch)
+        reach = max(abs(lag_slots(network, lag)) for lag in self.lags) + network.epoch_length
+        far = (
+            first - network.shelley_slot > reach
+            and network.kes_period_of(first) > network.max_kes_evolutions + CERTIFICATE_AGE + 1
+        )
+        return (
+            network.epoch_length,
+            network.slot_length,
+            network.slots_per_kes_period,
+            network.max_kes_evolutions,
+            first % network.slots_per_kes_period,
+            None if far else (network.name, epoch),
+        )
+
+    def _run_epoch(self, key: CellKey, network: Network, epoch: int) -> _Tally:
+        family = FAMILIES[key.scenario]
+        tally = _Tally()
+        cycle = cycle_slots(network, self.run_interval)
+        for variant in family.variants:
+            cases = _Cases(self, key, network, epoch, family, variant)
+            for lag in self.lags:
+                shift = lag_slots(network, lag)
+                for first, last in slot_classes(network, epoch, family, shift, cycle):
+                    classes = _settle(cases.player(lag, shift), first, last)
+                    tally.bisected += len(classes) > 1
+                    for slot_class in classes:
+                        tally.add(network, lag, slot_class)
+            tally.runs += cases.runs
+            tally.reused += cases.reused
+        return tally
 
 
 def _settle(play: Play, first: int, last: int) -> list[SlotClass]:

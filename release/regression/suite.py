@@ -113,6 +113,7 @@ def run_suite(
         bisected=sum(cell.bisected for cell in results),
         elapsed_s=round(time.perf_counter() - started, 3),
         reused=sum(cell.reused for cell in results),
+        translated=sum(cell.translated for cell in results),
     )
     parameters = {
         "tool_version": __version__,
@@ -212,6 +213,7 @@ def merge_reports(directories: Sequence[str | Path], out_dir: str | Path) -> Sui
         bisected=sum(cell.bisected for cell in ordered),
         elapsed_s=round(sum(s["elapsed_s"] for s in stats), 3),
         reused=sum(cell.reused for cell in ordered),
+        translated=sum(cell.translated for cell in ordered),
     )
     result = assemble(
         ordered,
