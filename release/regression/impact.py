@@ -105,7 +105,7 @@ class Impact:
         late" (minutes of the epoch averaged over the swept lags)."""
         exposed = self.delay_share * self.epoch_hours * 60
         return (
-            f"a restart in {_minutes(exposed)} of each epoch (on average over the chain lags) "
+            f"a restart in {_minutes(exposed)} of each epoch, averaged over the chain lags, "
             f"registered at a later cycle, up to {_minutes(self.delay_max_minutes)} late"
         )
 
@@ -276,7 +276,7 @@ def headline(
             lines.append(
                 f"{name}: a signer {signer} with aggregator {aggregator} restarted at any "
                 "moment of an epoch kept signing"
-                + (f" ({impact.delay_words()})" if impact.delay_share else "")
+                + (f"; {impact.delay_words()}" if impact.delay_share else "")
             )
     return lines
 
