@@ -28,6 +28,7 @@ def run(quick: bool) -> list[Figure]:
         "kes_verifications": stats.kes_verifications,
         "bisected_classes": stats.bisected,
         "cases_reused_across_lags": stats.reused,
+        "cases_translated_between_networks": stats.translated,
         "lags_seconds": result.parameters["lags_seconds"],
         "run_interval_seconds": result.parameters["run_interval_seconds"],
         "passed": result.passed,
