@@ -42,6 +42,7 @@ def result_json(
     notes: dict[str, Path],
     steps: list[StepReport],
     dry_run: bool,
+    pull_requests: dict[str, str] | None = None,
     error: str | None = None,
 ) -> dict[str, Any]:
     """``tag``, ``branch``, ``versions``, ``plan``, ``release``, ``notes``, ``repo``, ``store``
@@ -56,6 +57,7 @@ def result_json(
         "plan": plan.as_json(),
         "release": release_json(publisher.find(target.tag), config),
         "notes": {name: str(path) for name, path in notes.items()},
+        "pull_requests": dict(pull_requests or {}),
         "repo": str(config.root),
         "store": store_location(config),
         "dry_run": dry_run,

@@ -47,6 +47,8 @@ _HOTFIX_HELP = {
     "fix": "commit, A..B range or branch (its own commits) to bring in (repeatable; "
     "default: [hotfix] fixes)",
     "no_bump": "component to keep at its version whatever changed in it (repeatable)",
+    "summary": "what the hotfix fixes, one sentence: release body, notes, CHANGELOG "
+    "(default: [hotfix] summary, else the fix commits' subjects)",
     "target": "only these targets (repeatable; a CI build matrix); default: every target",
 }
 
@@ -101,6 +103,7 @@ def _hotfix_task(
     base: str,
     fix: list[str],
     no_bump: list[str],
+    summary: str,
     date: str,
     dry_run: bool,
     yes: bool,
@@ -113,6 +116,7 @@ def _hotfix_task(
         base=base or None,
         fixes=tuple(fix),
         no_bump=tuple(no_bump),
+        summary=summary or None,
         date=_date(date),
         dry_run=dry_run,
     )
@@ -160,6 +164,7 @@ def _execute(
                     publisher=run.publisher,
                     plan=run.plan,
                     notes=notes(),
+                    pull_requests=_pull_requests(run),
                     steps=failure.reports,
                     dry_run=run.dry_run,
                     error=str(failure),
@@ -172,12 +177,17 @@ def _execute(
         publisher=run.publisher,
         plan=run.plan,
         notes=notes(),
+        pull_requests=_pull_requests(run),
         steps=reports,
         dry_run=run.dry_run,
     )
     _summarise(document)
     if json:
         emit_json(document)
+
+
+def _pull_requests(run: HotfixRun | PromoteRun) -> dict[str, str]:
+    return run.pull_requests if isinstance(run, PromoteRun) else {}
 
 
 def _summarise(document: dict[str, object]) -> None:
@@ -189,6 +199,8 @@ def _summarise(document: dict[str, object]) -> None:
             f"release {document['tag']}: {release['state']}, {len(assets)} assets, {where}",
             soft_wrap=True,
         )
+    for branch, url in dict(document["pull_requests"]).items():  # type: ignore[call-overload]
+        console.print(f"  pull request ({branch}): {url}", soft_wrap=True, highlight=False)
     notes = document["notes"]
     if isinstance(notes, dict):
         for name, path in notes.items():
@@ -209,6 +221,7 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
         base: str = "",
         fix: list[str] | None = None,
         no_bump: list[str] | None = None,
+        summary: str = "",
         target: list[str] | None = None,
         config: str = "",
         date: str = "",
@@ -221,6 +234,7 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
             base=base,
             fix=fix or [],
             no_bump=no_bump or [],
+            summary=summary,
             targets=target or [],
             date=date,
             dry_run=dry_run,
