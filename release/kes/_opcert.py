@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from hashlib import blake2b
 
@@ -31,8 +32,10 @@ def pool_id_hash(cold_vk: bytes) -> bytes:
     return blake2b(cold_vk, digest_size=POOL_ID_HASH_SIZE).digest()
 
 
+@functools.lru_cache(maxsize=256)
 def pool_id_from_cold_vk(cold_vk: bytes) -> str:
-    """The pool id (bech32, ``pool1...``) of a cold verification key."""
+    """The pool id (bech32, ``pool1...``) of a cold verification key (cached: a pure
+    function that long scenario runs call on every registration)."""
     words = bech32.convertbits(pool_id_hash(cold_vk), 8, 5)
     return bech32.bech32_encode(POOL_ID_PREFIX, words)
 

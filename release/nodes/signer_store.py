@@ -64,6 +64,10 @@ class ProtocolKeyStore:
             self._db.backup(copy._db)
         return copy
 
+    def clear(self) -> None:
+        """Forget every stored key (the regression suite reuses one store across cases)."""
+        self._run("DELETE FROM protocol_keys", ())
+
     def close(self) -> None:
         self._db.close()
 

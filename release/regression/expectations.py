@@ -16,6 +16,15 @@ from release.regression.results import CellKey, CellResult, ExpectationCheck
 
 ANY = "*"
 PACKAGE_FILE = "expectations.json"
+#: What an expectation's ``fails_on`` / ``passes_on`` speak of: signing lost (the
+#: default), a delay, or the expiry policy outcome.
+OUTCOMES = (
+    "lost",
+    "delayed",
+    "refused-then-registered",
+    "accepted-expired",
+    "refused-expired",
+)
 
 
 @dataclass(frozen=True)
@@ -26,16 +35,36 @@ class Expectation:
     fails_on: tuple[str, ...]
     passes_on: tuple[str, ...]
     why: str
+    outcome: str = "lost"
 
     @property
     def statement(self) -> str:
+        shows, lacks = {
+            "lost": ("loses signing", "never loses signing"),
+            "delayed": ("registers late", "never registers late"),
+            "refused-then-registered": (
+                "is refused, then registers at a later cycle",
+                "is never refused before registering",
+            ),
+            "accepted-expired": ("accepts an expired certificate", "never accepts one"),
+            "refused-expired": ("refuses an expired certificate", "never refuses one"),
+        }[self.outcome]
         parts = []
         if self.fails_on:
-            parts.append(f"fails on {_networks(self.fails_on)}")
+            parts.append(f"{shows} on {_networks(self.fails_on)}")
         if self.passes_on:
-            parts.append(f"passes on {_networks(self.passes_on)}")
+            parts.append(f"{lacks} on {_networks(self.passes_on)}")
         pair = f"signer {_any(self.signer)} x aggregator {_any(self.aggregator)}"
-        return f"{pair}: {_any(self.scenario, 'scenario')} {' and '.join(parts)}"
+        return f"{pair}, {_any(self.scenario, 'scenario')}: {' and '.join(parts)}"
+
+    def shows(self, cell: CellResult) -> bool:
+        if self.outcome == "lost":
+            return cell.failures > 0
+        if self.outcome == "delayed":
+            return cell.delays > 0
+        if self.outcome == "refused-then-registered":
+            return cell.refused_delays > 0
+        return cell.policy.get(self.outcome, 0) > 0
 
 
 @dataclass(frozen=True)
@@ -43,6 +72,11 @@ class Expectations:
     candidate: tuple[str, str]
     entries: tuple[Expectation, ...]
     source: str
+    #: The pair operators ran in the incident (the report's headline speaks of it).
+    incident: tuple[str, str] | None = None
+    #: The signer release before the incident's (who was affected: lost with the incident's
+    #: signer, not with this one).
+    previous_signer: str | None = None
 
 
 def load_expectations(path: str | Path | None = None) -> Expectations:
@@ -69,6 +103,15 @@ def _parse(document: Any, source: str) -> Expectations:
     if not isinstance(document, dict) or not isinstance(document.get("expectations"), list):
         raise ExpectationsError(f"{source}: expected an object with an 'expectations' list")
     candidate = document.get("candidate", {"signer": "fixed", "aggregator": "fixed"})
+    incident = document.get("incident")
+    if incident is not None:
+        if not isinstance(incident, dict):
+            raise ExpectationsError(f"{source}: incident must be {{signer, aggregator}}")
+        _require(incident.get("signer"), SIGNER_PROFILES, f"{source}: incident.signer")
+        _require(incident.get("aggregator"), AGGREGATOR_PROFILES, f"{source}: incident.aggregator")
+        _require(
+            incident.get("previous_signer"), SIGNER_PROFILES, f"{source}: incident.previous_signer"
+        )
     entries = []
     for position, entry in enumerate(document["expectations"]):
         where = f"{source}: expectations[{position}]"
@@ -83,6 +126,8 @@ def _parse(document: Any, source: str) -> Expectations:
                 raise ExpectationsError(f"{where}.{key} must be a list of network names or '*'")
         if not fails_on and not passes_on:
             raise ExpectationsError(f"{where} needs fails_on or passes_on")
+        outcome = entry.get("outcome", "lost")
+        _require(outcome, OUTCOMES, f"{where}.outcome")
         entries.append(
             Expectation(
                 entry["signer"],
@@ -91,9 +136,16 @@ def _parse(document: Any, source: str) -> Expectations:
                 tuple(fails_on),
                 tuple(passes_on),
                 str(entry.get("why", "")),
+                outcome,
             )
         )
-    return Expectations((candidate["signer"], candidate["aggregator"]), tuple(entries), source)
+    return Expectations(
+        (candidate["signer"], candidate["aggregator"]),
+        tuple(entries),
+        source,
+        None if incident is None else (incident["signer"], incident["aggregator"]),
+        None if incident is None else incident["previous_signer"],
+    )
 
 
 def _require(value: object, allowed: Sequence[str], where: str) -> None:
@@ -124,10 +176,13 @@ def check_expectations(
                         if not present:
                             continue
                         seen += 1
-                        failed = any(cell.failures for cell in present)
+                        failed = any(entry.shows(cell) for cell in present)
                         if failed != must_fail:
-                            verb = "passes" if must_fail else "fails"
-                            wrong.append(f"{signer} x {aggregator} {verb} on {network}")
+                            verb = "does not" if must_fail else "does"
+                            wrong.append(
+                                f"{signer} x {aggregator} {verb} show {entry.outcome!r} on "
+                                f"{network}"
+                            )
         held = None if seen == 0 else not wrong
         detail = "not in this run" if held is None else ("; ".join(wrong) if wrong else entry.why)
         checks.append(ExpectationCheck(entry.statement, held, detail))

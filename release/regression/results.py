@@ -57,25 +57,49 @@ def merge_windows(ranges: Iterable[tuple[int, int]]) -> list[list[int]]:
 
 @dataclass(frozen=True)
 class CellResult:
-    """One (network, signer, aggregator, scenario) cell over every slot of the run's epochs."""
+    """One (network, signer, aggregator, scenario) cell over every slot of the run's epochs
+    and every chain lag of the sweep."""
 
     network: str
     signer: str
     aggregator: str
     scenario: str
     epochs: list[int]
-    #: Cases covered: slots x the family's variants.
+    #: Cases covered: restart slots x lags x the family's variants.
     cases: int
-    #: Cases whose outcome differs from the correct one.
+    #: Cases that lose signing (not registered before the epoch ended).
     failures: int
-    #: Absolute slots where some variant fails, as merged ``[first, last]`` ranges.
+    #: Absolute slots where some lag loses signing, as merged ``[first, last]`` ranges.
     failure_windows: list[list[int]]
-    failing_variants: list[str] = field(default_factory=list)
+    #: Lags (s) at which some case loses signing.
+    failing_lags: list[float] = field(default_factory=list)
+    #: Cases registered only after retries (a delay, no signing lost but the delay's).
+    delays: int = 0
+    delay_windows: list[list[int]] = field(default_factory=list)
+    delay_lags: list[float] = field(default_factory=list)
+    #: Delayed cases whose first attempt the aggregator refused (400: its KES window), as
+    #: opposed to waiting for its epoch change or its round (550).
+    refused_delays: int = 0
+    max_retries: int = 0
+    #: Signing time lost, summed over the losing cases, and the largest one (seconds).
+    lost_seconds: float = 0.0
+    max_lost_seconds: float = 0.0
+    #: Delays, summed over the delayed cases, and the largest one (seconds).
+    delay_seconds: float = 0.0
+    max_delay_seconds: float = 0.0
+    #: Expired-certificate outcomes (a policy, never a failure): ``accepted-expired`` and
+    #: ``refused-expired`` case counts.
+    policy: dict[str, int] = field(default_factory=dict)
     #: Cases actually run with real signing and verification.
     runs: int = 0
-    #: Classes whose two ends disagreed and had to be bisected (0 when the model holds).
+    #: Cases at a non-zero lag that saw exactly what the lag-0 case saw (its outcome reused).
+    reused: int = 0
+    #: Cases taken, translated, from an epoch of another network with the same time model
+    #: and KES phase (the same computation moved by a whole number of slots).
+    translated: int = 0
+    #: Classes whose two ends disagreed and had to be bisected.
     bisected: int = 0
-    #: One failing case in words (slot and the refusal), for the report.
+    #: One losing case in words (slot, lag, the refusal), for the report.
     example: str | None = None
 
     @property
@@ -84,15 +108,37 @@ class CellResult:
 
     @property
     def passed(self) -> bool:
+        """No case loses signing (delays and the expiry policy are reported apart)."""
         return self.failures == 0
+
+    def impact(self) -> dict[str, float]:
+        """Lost signing in hours (max; mean over the losing restarts; mean over all restart
+        moments, uniform in the epoch and over the lags), the share of restart moments that
+        lose signing, and delays in minutes."""
+        return {
+            "lost_share": round(self.failures / self.cases, 6) if self.cases else 0.0,
+            "lost_max_hours": round(self.max_lost_seconds / 3600, 3),
+            "lost_mean_hours_when_lost": (
+                round(self.lost_seconds / self.failures / 3600, 3) if self.failures else 0.0
+            ),
+            "lost_mean_hours_all": (
+                round(self.lost_seconds / self.cases / 3600, 3) if self.cases else 0.0
+            ),
+            "delay_share": round(self.delays / self.cases, 6) if self.cases else 0.0,
+            "delay_max_minutes": round(self.max_delay_seconds / 60, 2),
+            "delay_mean_minutes": (
+                round(self.delay_seconds / self.delays / 60, 2) if self.delays else 0.0
+            ),
+        }
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any], source: Path) -> CellResult:
+        fields = {key: value for key, value in document.items() if key != "impact"}
         try:
-            return cls(**document)
+            return cls(**fields)
         except TypeError as failure:
             raise ReportError(
                 f"{source}: a cell entry does not have the expected fields: {failure}"
@@ -107,6 +153,10 @@ class RunStats:
     kes_verifications: int
     bisected: int
     elapsed_s: float
+    #: Cases at a non-zero lag whose outcome was the lag-0 case's (same views throughout).
+    reused: int = 0
+    #: Cases translated from an epoch of another network with the same shape.
+    translated: int = 0
 
     @property
     def slots_per_second(self) -> float:

@@ -23,7 +23,9 @@ from release.regression.runner import CellRunner, matrix
 from release.regression.summary import digest, plain_words
 from release.regression.world import (
     CERTIFICATE_AGE,
-    RETRY_SECONDS,
+    DEFAULT_LAGS,
+    ROUND_DELAY_CYCLES,
+    RUN_INTERVAL_SECONDS,
     HttpBackend,
     InProcessBackend,
     KeyRing,
@@ -56,8 +58,12 @@ def run_suite(
     aggregators: Sequence[str] = AGGREGATOR_PROFILES,
     scenarios: Sequence[str] = FAMILY_NAMES,
     expectations: str | Path | None = None,
+    lags: Sequence[float] = DEFAULT_LAGS,
+    run_interval: float = RUN_INTERVAL_SECONDS,
 ) -> SuiteResult:
-    """Run the matrix over ``epochs`` consecutive epochs of each network, at every slot."""
+    """Run the matrix over ``epochs`` consecutive epochs of each network, at every slot and
+    every chain lag of ``lags`` (seconds, the aggregator's node minus the signer's), with
+    the signer retrying every ``run_interval`` seconds while registration fails."""
     resolved = [
         n if isinstance(n, Network) else get_network(n, custom_networks)
         for n in dict.fromkeys(networks)
@@ -73,6 +79,10 @@ def run_suite(
             raise RegressionError(
                 f"unknown scenario {name!r}; choose from {', '.join(FAMILY_NAMES)}"
             )
+    if not lags or len(set(lags)) != len(lags):
+        raise RegressionError(f"--lags must be distinct values in seconds, got {list(lags)}")
+    if run_interval <= 0:
+        raise RegressionError(f"--run-interval must be positive seconds, got {run_interval}")
     shard = Shard.parse(shard) if isinstance(shard, str) else shard
     epoch_lists = {}
     for network in resolved:
@@ -87,7 +97,7 @@ def run_suite(
     started = time.perf_counter()
     results = []
     try:
-        runner = CellRunner(backend, keys)
+        runner = CellRunner(backend, keys, lags, run_interval)
         with progress_bar(len(cells), enabled=progress, title="regression") as advance:
             for key in cells:
                 results.append(runner.run(key, by_name[key.network], epoch_lists[key.network]))
@@ -102,6 +112,8 @@ def run_suite(
         kes_verifications=verifications,
         bisected=sum(cell.bisected for cell in results),
         elapsed_s=round(time.perf_counter() - started, 3),
+        reused=sum(cell.reused for cell in results),
+        translated=sum(cell.translated for cell in results),
     )
     parameters = {
         "tool_version": __version__,
@@ -114,7 +126,9 @@ def run_suite(
         "aggregators": list(aggregators),
         "scenarios": list(scenarios),
         "certificate_age_kes_periods": CERTIFICATE_AGE,
-        "retry_seconds": RETRY_SECONDS,
+        "lags_seconds": list(lags),
+        "run_interval_seconds": run_interval,
+        "round_delay_seconds": ROUND_DELAY_CYCLES * run_interval,
         "expectations": str(expectations) if expectations else None,
         "matrix_cells": len(everything),
     }
@@ -136,7 +150,15 @@ def assemble(
     expectations = load_expectations(parameters.get("expectations"))
     candidate = expectations.candidate
     checks = check_expectations(expectations, cells, parameters["network_names"])
-    structured = digest(cells, networks, candidate, checks, complete=complete)
+    structured = digest(
+        cells,
+        networks,
+        candidate,
+        checks,
+        complete=complete,
+        incident=expectations.incident,
+        previous_signer=expectations.previous_signer,
+    )
     words = plain_words(structured, parameters["network_names"], parameters["epochs"])
     return SuiteResult(cells, parameters, stats, checks, structured, words)
 
@@ -190,6 +212,8 @@ def merge_reports(directories: Sequence[str | Path], out_dir: str | Path) -> Sui
         kes_verifications=sum(s["kes_verifications"] for s in stats),
         bisected=sum(cell.bisected for cell in ordered),
         elapsed_s=round(sum(s["elapsed_s"] for s in stats), 3),
+        reused=sum(cell.reused for cell in ordered),
+        translated=sum(cell.translated for cell in ordered),
     )
     result = assemble(
         ordered,

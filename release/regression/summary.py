@@ -1,18 +1,23 @@
 """The run in words and in a structure other tools (release notes, rollback advice) read.
 
-The structure answers: did the candidate pass; which (signer, aggregator) pairs fail, in
-which scenario, on which network, and when in the epoch (hours); which signer profiles pass
-each scenario with each aggregator profile (what a rollback may target).
+The structure answers: did the candidate pass (never lose signing); which (signer,
+aggregator) pairs lose signing, in which scenario, on which network, when in the epoch and
+for how long (hours); each cell's impact (lost signing, delays, the expiry policy); which
+signer profiles pass each scenario with each aggregator profile (what a rollback may
+target). The headline gives, per network, what a restart at a random moment of an epoch
+cost with the incident's pair.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from release.chain import Network
 from release.regression.families import FAMILIES
+from release.regression.impact import Impact, headline, who_was_affected
 from release.regression.results import CellResult, ExpectationCheck
 
 
@@ -40,6 +45,8 @@ def digest(
     checks: Sequence[ExpectationCheck],
     *,
     complete: bool,
+    incident: tuple[str, str] | None = None,
+    previous_signer: str | None = None,
 ) -> dict[str, Any]:
     candidate_cells = [cell for cell in cells if (cell.signer, cell.aggregator) == candidate]
     failing: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -61,6 +68,7 @@ def digest(
                 "failures": cell.failures,
                 "cases": cell.cases,
                 "share": round(cell.failures / cell.cases, 4),
+                "impact": cell.impact(),
                 "windows": windows,
                 "earliest_hour": min(starts),
                 "latest_start_hour": max(starts),
@@ -69,7 +77,7 @@ def digest(
                     for entry in windows
                     for hours in entry["hours"]
                 ),
-                "failing_variants": cell.failing_variants,
+                "failing_lags": cell.failing_lags,
                 "example": cell.example,
             }
         else:
@@ -91,7 +99,26 @@ def digest(
             "cells": len(candidate_cells),
             "cases": sum(cell.cases for cell in candidate_cells),
             "failures": sum(cell.failures for cell in candidate_cells),
+            "delays": sum(cell.delays for cell in candidate_cells),
+            "delays_by_scenario": {
+                name: sum(cell.delays for cell in candidate_cells if cell.scenario == name)
+                for name in dict.fromkeys(cell.scenario for cell in candidate_cells)
+                if any(cell.delays for cell in candidate_cells if cell.scenario == name)
+            },
+            "max_delay_minutes": round(
+                max((cell.max_delay_seconds for cell in candidate_cells), default=0) / 60, 2
+            ),
         },
+        "incident": None
+        if incident is None
+        else {"signer": incident[0], "aggregator": incident[1], "previous_signer": previous_signer},
+        "headline": [] if incident is None else headline(cells, networks, incident),
+        **_who(cells, networks, candidate, incident, previous_signer),
+        "impact": [
+            asdict(Impact.of(cell, networks[cell.network]))
+            for cell in cells
+            if cell.failures or cell.delays or cell.policy
+        ],
         "expectations": {
             "held": all(check.held is not False for check in checks),
             "checked": sum(check.held is not None for check in checks),
@@ -102,6 +129,41 @@ def digest(
         "families": {name: family.situation for name, family in FAMILIES.items()},
         "failing_pairs": failing_pairs,
         "passing_signers": _passing_signers(cells),
+    }
+
+
+def _who(
+    cells: Sequence[CellResult],
+    networks: Mapping[str, Network],
+    candidate: tuple[str, str],
+    incident: tuple[str, str] | None,
+    previous_signer: str | None,
+) -> dict[str, Any]:
+    """Who was affected, judged against the incident's aggregator on every network."""
+    if incident is None or previous_signer is None:
+        return {"affected": [], "also_improved": [], "none_failed": {}}
+    who = who_was_affected(
+        cells,
+        networks,
+        broken_signer=incident[0],
+        previous_signer=previous_signer,
+        fixed_signer=candidate[0],
+        aggregators={name: incident[1] for name in dict.fromkeys(c.network for c in cells)},
+        fixed_aggregator=candidate[1],
+    )
+    return {
+        "affected": [
+            {
+                "network": item.network,
+                "scenario": item.scenario,
+                "signer": incident[0],
+                "aggregator": item.aggregator,
+                "text": item.text,
+            }
+            for item in who.affected
+        ],
+        "also_improved": [asdict(item) for item in who.also_improved],
+        "none_failed": {name: list(held) for name, held in who.none_failed.items()},
     }
 
 
@@ -139,17 +201,31 @@ def plain_words(
             "was not part of this run."
         )
     elif candidate["passed"]:
+        by_design = candidate["delays_by_scenario"].get("epoch-boundary", 0)
+        delays = (
+            f"; {candidate['delays']:,} of them register at a later cycle, at most "
+            f"{candidate['max_delay_minutes']:g} min late"
+            + (
+                f" ({by_design:,} in the epoch-boundary scenario, where the aggregator opens "
+                "its round late by design)"
+                if by_design
+                else ""
+            )
+            if candidate["delays"]
+            else ""
+        )
         lines.append(
             f"The candidate pair (signer {candidate['signer']}, aggregator "
-            f"{candidate['aggregator']}) registers "
-            f"correctly in all {candidate['cases']:,} cases, at every slot of {span}."
+            f"{candidate['aggregator']}) never loses signing in {candidate['cases']:,} cases, "
+            f"at every slot and chain lag of {span}{delays}."
         )
     else:
         lines.append(
             f"The candidate pair (signer {candidate['signer']}, aggregator "
-            f"{candidate['aggregator']}) FAILS "
+            f"{candidate['aggregator']}) FAILS: it loses signing in "
             f"{candidate['failures']:,} of {candidate['cases']:,} cases on {span}."
         )
+    lines.extend(f"{line}." for line in summary["headline"])
     expectations = summary["expectations"]
     if expectations["failed"]:
         lines.append("Known outcomes that did not hold: " + "; ".join(expectations["failed"]) + ".")
@@ -162,9 +238,7 @@ def plain_words(
     lines.extend(_failure_lines(summary))
     for aggregator, scenarios in summary["passing_signers"].items():
         passing = ", ".join(scenarios["all"]) or "none"
-        lines.append(
-            f"Signers with no failure in any scenario with aggregator {aggregator}: {passing}."
-        )
+        lines.append(f"Signers that never lose signing with aggregator {aggregator}: {passing}.")
     return "\n".join(lines)
 
 
@@ -181,14 +255,7 @@ def _failure_lines(summary: Mapping[str, Any]) -> list[str]:
             never = (
                 f"; never on {', '.join(scenario['passes_on'])}" if scenario["passes_on"] else ""
             )
-            variants = sorted(
-                {
-                    v
-                    for details in scenario["networks"].values()
-                    for v in details["failing_variants"]
-                }
-            )
-            label = scenario["scenario"] + (f" ({', '.join(variants)})" if variants else "")
+            label = scenario["scenario"]
             groups[(scenario["scenario"], label, places + never)][pair["aggregator"]].append(
                 pair["signer"]
             )
@@ -206,7 +273,7 @@ def _failure_lines(summary: Mapping[str, Any]) -> list[str]:
             f"{_join(aggregators)}"
             for signers, aggregators in by_signers.items()
         )
-        lines.append(f"{label} - {summary['families'][scenario]}: {who} fail on {where}.")
+        lines.append(f"{label} - {summary['families'][scenario]}: {who} lose signing on {where}.")
     return lines
 
 
@@ -217,11 +284,15 @@ def _join(names: Sequence[str]) -> str:
 def _when(details: Mapping[str, Any]) -> str:
     earliest, latest = details["earliest_hour"], details["latest_start_hour"]
     start = f"{earliest:g} h" if earliest == latest else f"{earliest:g}-{latest:g} h"
-    if details["until_epoch_end"]:
-        if earliest == 0 and latest == 0:
-            return "at every slot"
-        return f"from {start} into the epoch to its end"
-    return f"in windows from {start} into the epoch ({details['share']:.0%} of the cases)"
+    impact = details["impact"]
+    cost = (
+        f"{impact['lost_share']:.0%} of restart moments, "
+        f"{impact['lost_mean_hours_when_lost']:g} h lost on average, at most "
+        f"{impact['lost_max_hours']:g} h"
+    )
+    if details["until_epoch_end"] and earliest == 0 and latest == 0:
+        return f"at every slot ({cost})"
+    return f"from {start} into the epoch ({cost})"
 
 
 def _epoch_span(epochs: Sequence[int]) -> str:

@@ -1,5 +1,6 @@
 """The world one scenario case runs in: the operator's keys, an aggregator (in-process or
-behind the real HTTP server), a signer store and the clock the aggregator reads.
+behind the real HTTP server) with its round check, a signer store, the aggregator's clock
+(the signer's chain plus a lag) and the signer's run loop.
 
 The key ring lives for the whole run and caches evolved KES keys, so a case only pays for
 what it tests: signing, verifying, storing.
@@ -11,6 +12,7 @@ import itertools
 import math
 import tempfile
 from dataclasses import dataclass
+from enum import StrEnum
 from hashlib import blake2b
 from pathlib import Path
 from typing import Protocol
@@ -27,11 +29,19 @@ from release.nodes import (
     Signer,
 )
 from release.nodes.http_server import AggregatorServer
-from release.nodes.transport import HttpTransport, Transport
+from release.nodes.messages import Registration
+from release.nodes.transport import HttpTransport, Reply, Transport
 from release.stm import ProtocolKey, new_protocol_key, verify_protocol_key
 
-#: A signer retries every 60 to 120 s while registration fails; the middle of that range.
-RETRY_SECONDS = 90
+#: The signer's ``run_interval``: 60 000 ms in the SPO guide (120 000 ms in the docker
+#: compose files). A failing registration is retried once per cycle.
+RUN_INTERVAL_SECONDS = 60
+#: The chain lags swept by default, in seconds: the aggregator's node minus the signer's
+#: (negative: the aggregator's node is behind). Both read their own node's tip.
+DEFAULT_LAGS = (-120, -60, -10, 0, 10, 60, 120)
+#: How late the aggregator opens a registration round after its epoch change in the
+#: ``epoch-boundary`` family, in run cycles (90 s with 60 s cycles; 550 until then).
+ROUND_DELAY_CYCLES = 1.5
 #: KES periods between the operator's certificate start and the epoch under test: mid-life.
 CERTIFICATE_AGE = 20
 
@@ -88,18 +98,75 @@ class KeyRing:
         return sum(credentials.signatures for credentials in self._credentials.values())
 
 
+#: The aggregator's (epoch, KES period, round open): all a registration attempt depends on
+#: from the aggregator's side.
+View = tuple[int, int, bool]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One attempt of a case: when, what the aggregator looked like, and when the loop
+    attempted next (None: it registered), by which rule."""
+
+    slot: int
+    round_opens_at: int | None
+    view: View
+    #: Whether the loop jumped over cycles in an unchanged view after this attempt.
+    jumped: bool = False
+    next_slot: int | None = None
+
+    def same_for(self, network: Network, lag: int, cycle: int) -> bool:
+        """Whether an aggregator ``lag`` slots ahead would have shown the same view here and
+        led the loop to the same next attempt."""
+        if aggregator_view(network, self.slot, lag, self.round_opens_at) != self.view:
+            return False
+        if self.next_slot is None or not self.jumped:
+            return True
+        change = next_change(network, self.slot, lag, self.round_opens_at)
+        return self.slot + cycle * max(1, -(-(change - self.slot) // cycle)) == self.next_slot
+
+
 class ScenarioClock:
-    """The aggregator's chain view, moved by the scenario; ``kes_skew`` shifts only the KES
-    period it observes (its node one period behind or ahead of the signer's)."""
+    """The aggregator's chain view: its node's slot (the signer's plus the chain lag), and
+    whether its registration round is open yet."""
 
     def __init__(self, network: Network) -> None:
         self.network = network
         self.slot = network.shelley_slot
-        self.kes_skew = 0
+        #: Aggregator slot at which the round of its current epoch opens (None: at once).
+        self.round_opens_at: int | None = None
 
     def now(self) -> ChainPoint:
-        point = self.network.point(self.slot)
-        return ChainPoint(point.slot, point.epoch, point.kes_period + self.kes_skew)
+        return self.network.point(self.slot)
+
+    def round_open(self) -> bool:
+        """Mithril opens the round for ``epoch + 1`` during its epoch-change steps."""
+        return aggregator_view(self.network, self.slot, 0, self.round_opens_at)[2]
+
+
+class RoundFront:
+    """The aggregator's registration-round check in front of its registration path.
+
+    Mithril (openapi 0.1.54 at 2543.0, ``register-signer``): 550 only when no round is open
+    (between the epoch-change steps, or before the first); 500 ``unexpected signer
+    registration round epoch`` for a message of any other epoch than the open round.
+    """
+
+    def __init__(self, clock: ScenarioClock, inner: Transport) -> None:
+        self.clock, self.inner = clock, inner
+
+    def send(self, registration: Registration) -> Reply:
+        if not self.clock.round_open():
+            return Reply(550, "round_not_opened", "the signer registration round is not opened yet")
+        open_round = self.clock.now().epoch + 1
+        if registration.epoch != open_round:
+            return Reply(
+                500,
+                "internal_error",
+                f"unexpected signer registration round epoch: current_round_epoch: {open_round}, "
+                f"received_epoch: {registration.epoch}",
+            )
+        return self.inner.send(registration)
 
 
 class Backend(Protocol):
@@ -110,7 +177,8 @@ class Backend(Protocol):
     def open(self, network: Network, verifier: str) -> tuple[Aggregator, Transport, ScenarioClock]:
         """An empty aggregator, the transport signers reach it with, and its clock."""
 
-    def close_case(self, aggregator: Aggregator) -> None: ...
+    def signer_store(self) -> ProtocolKeyStore:
+        """An empty signer store for the next case."""
 
     @property
     def verifications(self) -> int: ...
@@ -118,8 +186,24 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-class InProcessBackend:
-    """A new aggregator with an in-memory SQLite store for every case.
+class _SignerStores:
+    """One in-memory signer store, emptied for each case (opening SQLite per case cost more
+    than the KES work of the case)."""
+
+    def __init__(self) -> None:
+        self._store = ProtocolKeyStore()
+
+    def signer_store(self) -> ProtocolKeyStore:
+        self._store.clear()
+        return self._store
+
+    def _close_signer_store(self) -> None:
+        self._store.close()
+
+
+class InProcessBackend(_SignerStores):
+    """One aggregator per (network, profile) with an in-memory SQLite store, emptied
+    before each case.
 
     Proof-of-possession checks are memoised by key bytes across the run: the suite's signers
     resend the same keys many times, and a key's proof does not change between cases.
@@ -128,8 +212,9 @@ class InProcessBackend:
     name = "in-process"
 
     def __init__(self, stake: dict[str, int]) -> None:
+        super().__init__()
         self._stake = stake
-        self._verifications = 0
+        self._aggregators: dict[tuple[str, str], tuple[Aggregator, ScenarioClock]] = {}
         self._proven: set[bytes] = set()
 
     def _check_proof(self, key: bytes | ProtocolKey) -> None:
@@ -139,36 +224,42 @@ class InProcessBackend:
             self._proven.add(raw)
 
     def open(self, network: Network, verifier: str) -> tuple[Aggregator, Transport, ScenarioClock]:
-        clock = ScenarioClock(network)
-        aggregator = Aggregator(
-            network,
-            verifier,
-            self._stake,
-            RegistrationStore(),
-            clock,
-            proof_check=self._check_proof,
-        )
+        entry = self._aggregators.get((network.name, verifier))
+        if entry is None:
+            clock = ScenarioClock(network)
+            aggregator = Aggregator(
+                network,
+                verifier,
+                self._stake,
+                RegistrationStore(),
+                clock,
+                proof_check=self._check_proof,
+            )
+            entry = self._aggregators[(network.name, verifier)] = (aggregator, clock)
+        aggregator, clock = entry
+        aggregator.store.clear()
+        clock.round_opens_at = None
         return aggregator, InProcessTransport(aggregator), clock
-
-    def close_case(self, aggregator: Aggregator) -> None:
-        self._verifications += aggregator.verifications
-        aggregator.store.close()
 
     @property
     def verifications(self) -> int:
-        return self._verifications
+        return sum(aggregator.verifications for aggregator, _ in self._aggregators.values())
 
     def close(self) -> None:
-        pass
+        for aggregator, _ in self._aggregators.values():
+            aggregator.store.close()
+        self._aggregators.clear()
+        self._close_signer_store()
 
 
-class HttpBackend:
+class HttpBackend(_SignerStores):
     """One real HTTP aggregator per (network, profile) on 127.0.0.1, with a SQLite file
     store emptied before each case; signers register through :class:`HttpTransport`."""
 
     name = "http"
 
     def __init__(self, stake: dict[str, int]) -> None:
+        super().__init__()
         self._stake = stake
         self._directory = tempfile.TemporaryDirectory(prefix="regression-http-")
         self._servers: dict[
@@ -192,11 +283,8 @@ class HttpBackend:
             )
         server, transport, clock = entry
         server.aggregator.store.clear()
-        clock.kes_skew = 0
+        clock.round_opens_at = None
         return server.aggregator, transport, clock
-
-    def close_case(self, aggregator: Aggregator) -> None:
-        pass
 
     @property
     def verifications(self) -> int:
@@ -209,27 +297,65 @@ class HttpBackend:
             server.aggregator.store.close()
         self._servers.clear()
         self._directory.cleanup()
+        self._close_signer_store()
+
+
+class Outcome(StrEnum):
+    """How a case ends. Only ``LOST`` is a failure; the expiry outcomes are a policy."""
+
+    FIRST_ATTEMPT = "registered"
+    DELAYED = "delayed"
+    LOST = "lost"
+    ACCEPTED_EXPIRED = "accepted-expired"
+    REFUSED_EXPIRED = "refused-expired"
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A signer's run loop from one (re)start: attempts once per cycle until registered or
+    until its epoch ends."""
+
+    registered: bool
+    #: Cycles after the first attempt until the one that registered (or until the epoch end).
+    retries: int
+    #: The signer's slot of the first attempt, and the first slot of the next epoch.
+    start: int
+    epoch_end: int
+    #: Slots of the attempts actually run (later cycles in an unchanged view are skipped).
+    attempt_slots: tuple[int, ...]
+    detail: str
+    #: The recording epoch registered for (None when not registered).
+    recording_epoch: int | None = None
 
 
 @dataclass(frozen=True)
 class CaseOutcome:
-    """Whether the signer ended up registered, and whether it should have."""
+    """One case's outcome, and what the operator loses with it."""
 
-    registered: bool
-    correct: bool
+    kind: Outcome
+    retries: int
+    #: Seconds of signing lost (``LOST``: from the failing attempt to the epoch's end) or
+    #: of delay (``DELAYED``: ``retries`` cycles); 0 otherwise.
+    seconds: float
     detail: str
+    #: Every attempt of the case, setup included, with the aggregator's view at each: two
+    #: cases with the same views at the same slots, and the same next attempts, are the
+    #: same computation.
+    views: tuple[Seen, ...] = ()
 
     @property
     def failed(self) -> bool:
-        return self.registered != self.correct
+        return self.kind is Outcome.LOST
 
     @property
-    def verdict(self) -> tuple[bool, bool]:
-        return self.registered, self.correct
+    def verdict(self) -> tuple[Outcome, int]:
+        """What must agree across a class (lost seconds grow linearly with the slot)."""
+        return self.kind, self.retries if self.kind is Outcome.DELAYED else 0
 
 
 class Stage:
-    """One case: a signer profile against an aggregator profile, around one epoch."""
+    """One case: a signer profile against an aggregator profile, around one epoch, with the
+    aggregator's node ``lag_seconds`` ahead of the signer's (negative: behind)."""
 
     def __init__(
         self,
@@ -239,21 +365,24 @@ class Stage:
         epoch: int,
         signer: str,
         verifier: str,
+        *,
+        lag_seconds: float = 0,
+        run_interval: float = RUN_INTERVAL_SECONDS,
+        skip_unchanged: bool = True,
     ) -> None:
         self.backend, self.keys, self.network, self.epoch = backend, keys, network, epoch
         self.signer_profile = signer
-        self.aggregator, self.transport, self.clock = backend.open(network, verifier)
-        self.signer_store = ProtocolKeyStore()
+        self.aggregator, inner, self.clock = backend.open(network, verifier)
+        self.transport = RoundFront(self.clock, inner)
+        self.signer_store = backend.signer_store()
         self.first_slot = network.epoch_first_slot(epoch)
         self.last_slot = network.epoch_last_slot(epoch)
         self.first_kes_period = network.kes_period_of(self.first_slot)
-
-    @property
-    def retry_slots(self) -> int:
-        """One signer retry cycle, in slots (kept inside one epoch on tiny devnets)."""
-        return min(
-            math.ceil(RETRY_SECONDS / self.network.slot_length), self.network.epoch_length - 1
-        )
+        self.lag_slots = lag_slots(network, lag_seconds)
+        self.run_slots = cycle_slots(network, run_interval)
+        self._views: list[Seen] = []
+        #: Jump over cycles in an unchanged view (False: run every cycle, for tests).
+        self.skip_unchanged = skip_unchanged
 
     def usual_credentials(self) -> KesCredentials:
         """A certificate in mid-life: valid through the whole epoch when the network allows."""
@@ -266,18 +395,25 @@ class Stage:
     ) -> KesCredentials:
         return self.keys.credentials(start_kes_period, key=key, issue_number=issue_number)
 
-    def attempt(
-        self,
-        credentials: KesCredentials,
-        slot: int,
-        *,
-        profile: str | None = None,
-        aggregator_slot: int | None = None,
-        kes_skew: int = 0,
-    ) -> Attempt:
-        """A signer process (new, or restarted over the same store) registering at ``slot``."""
-        self.clock.slot = slot if aggregator_slot is None else aggregator_slot
-        self.clock.kes_skew = kes_skew
+    def aggregator_view(self, slot: int) -> View:
+        """The aggregator's view when the signer is at ``slot`` (and its clock set there)."""
+        self.clock.slot = max(self.network.shelley_slot, slot + self.lag_slots)
+        return aggregator_view(self.network, slot, self.lag_slots, self.clock.round_opens_at)
+
+    def cycle(
+        self, credentials: KesCredentials, slot: int, profile: str | None = None
+    ) -> str | None:
+        """One cycle of the ``Unregistered`` state at ``slot``: None once registered, else why not.
+
+        The signer reads the aggregator's ``/epoch-settings`` first: while its epoch is
+        behind the signer's own it waits (mithril-signer 2543.0 ``state_machine.rs``:
+        registers only when ``epoch_settings.epoch >= epoch``); the recording epoch is the
+        aggregator's epoch + 1, the KES evolutions come from the signer's own node.
+        """
+        view = self.aggregator_view(slot)
+        own = self.network.point(slot)
+        if view[0] < own.epoch:
+            return f"waiting: the aggregator's epoch settings are for epoch {view[0]}"
         signer = Signer(
             self.network,
             credentials,
@@ -286,7 +422,51 @@ class Stage:
             profile=profile or self.signer_profile,
             new_protocol_key=self.keys.next_protocol_key,
         )
-        return signer.register(self.network.point(slot))
+        attempt = signer.register(ChainPoint(slot, view[0], own.kes_period))
+        return None if self.holds(attempt) else attempt.message
+
+    def run_loop(
+        self,
+        credentials: KesCredentials,
+        start: int,
+        *,
+        profile: str | None = None,
+        until: int | None = None,
+    ) -> Loop:
+        """The signer (re)started at ``start``: a cycle every ``run_interval`` until it
+        registers, its epoch ends or the signer slot ``until`` is passed.
+
+        A failing cycle that left the signer's store as it found it (a failing attempt
+        writes nothing to the aggregator) is repeated exactly by every further cycle in the
+        same view (own epoch and KES period, the aggregator's epoch, KES period and round):
+        the loop jumps to the first cycle at or after the next change of view.
+        """
+        epoch_end = self.network.epoch_last_slot(self.network.epoch_of(start)) + 1
+        stop = epoch_end if until is None else min(epoch_end, until + 1)
+        slots: list[int] = []
+        slot, retries, detail = start, 0, ""
+        while slot < stop:
+            view = self.aggregator_view(slot)
+            recording = view[0] + 1
+            before = self.signer_store.load(recording)
+            reason = self.cycle(credentials, slot, profile)
+            slots.append(slot)
+            if reason is None:
+                self._views.append(Seen(slot, self.clock.round_opens_at, view))
+                said = detail or "registered"
+                return Loop(True, retries, start, epoch_end, tuple(slots), said, recording)
+            detail = detail or reason  # the first refusal: what the operator's log shows first
+            step = 1
+            jumped = self.skip_unchanged and self.signer_store.load(recording) == before
+            if jumped:
+                change = next_change(self.network, slot, self.lag_slots, self.clock.round_opens_at)
+                step = max(1, -(-(change - slot) // self.run_slots))
+            self._views.append(
+                Seen(slot, self.clock.round_opens_at, view, jumped, slot + step * self.run_slots)
+            )
+            slot += step * self.run_slots
+            retries += step
+        return Loop(False, retries, start, epoch_end, tuple(slots), detail)
 
     def holds(self, attempt: Attempt) -> bool:
         """The signer counts itself registered, and the aggregator holds the protocol key the
@@ -297,17 +477,67 @@ class Stage:
         own = self.signer_store.load(attempt.recording_epoch)
         return stored is not None and own is not None and stored.protocol_key == own.protocol_key
 
-    def valid(self, credentials: KesCredentials, slot: int) -> bool:
-        """The correct outcome: the operator holds a valid, unexpired certificate at ``slot``."""
-        return self.network.opcert_valid_at(slot, credentials.start_kes_period)
+    def expired(self, credentials: KesCredentials, slot: int) -> bool:
+        """Whether the certificate is past ``max_kes_evolutions`` at ``slot``."""
+        evolutions = self.network.kes_evolutions(max(0, slot), credentials.start_kes_period)
+        return evolutions >= self.network.max_kes_evolutions
 
-    def judged_attempt(
-        self, credentials: KesCredentials, slot: int, *, kes_skew: int = 0
-    ) -> CaseOutcome:
-        """Register at ``slot``; correct means registered exactly when :meth:`valid` there."""
-        attempt = self.attempt(credentials, slot, kes_skew=kes_skew)
-        return CaseOutcome(self.holds(attempt), self.valid(credentials, slot), attempt.message)
+    def judge(self, loop: Loop, credentials: KesCredentials) -> CaseOutcome:
+        """The case's outcome from its decisive loop; an expired certificate (for the signer
+        or for the aggregator's node) is a policy outcome.
 
-    def close(self) -> None:
-        self.signer_store.close()
-        self.backend.close_case(self.aggregator)
+        A loop that failed and registered only for a later round (the aggregator's node had
+        already entered the next epoch) did not recover within its epoch: signing lost,
+        counted to the epoch's end (the last ``lag`` seconds it may still sign are ignored).
+        """
+        views = tuple(self._views)
+        start = loop.start
+        if self.expired(credentials, start) or self.expired(credentials, start + self.lag_slots):
+            kind = Outcome.ACCEPTED_EXPIRED if loop.registered else Outcome.REFUSED_EXPIRED
+            return CaseOutcome(kind, 0, 0.0, loop.detail, views)
+        slot_length = self.network.slot_length
+        if loop.registered and loop.retries == 0:
+            return CaseOutcome(Outcome.FIRST_ATTEMPT, 0, 0.0, loop.detail, views)
+        own_round = self.network.epoch_of(start) + 1
+        if loop.registered and loop.recording_epoch == own_round:
+            seconds = loop.retries * self.run_slots * slot_length
+            return CaseOutcome(Outcome.DELAYED, loop.retries, seconds, loop.detail, views)
+        seconds = (loop.epoch_end - loop.start) * slot_length
+        return CaseOutcome(Outcome.LOST, loop.retries, seconds, loop.detail, views)
+
+
+def aggregator_view(network: Network, slot: int, lag: int, round_opens_at: int | None) -> View:
+    """(epoch, KES period, round open) of an aggregator whose node is ``lag`` slots ahead of
+    a signer at ``slot``; its round opens at its own slot ``round_opens_at`` (None: at its
+    epoch change)."""
+    aggregator = max(network.shelley_slot, slot + lag)
+    epoch = network.epoch_of(aggregator)
+    waiting = round_opens_at is not None and (
+        network.epoch_first_slot(epoch) <= aggregator < round_opens_at
+    )
+    return epoch, network.kes_period_of(aggregator), not waiting
+
+
+def next_change(network: Network, slot: int, lag: int, round_opens_at: int | None) -> int:
+    """The first signer slot after ``slot`` where the signer's view or the view of an
+    aggregator ``lag`` slots ahead changes (KES period, epoch, round opening)."""
+    aggregator = max(network.shelley_slot, slot + lag)
+    candidates = [
+        network.kes_period_first_slot(network.kes_period_of(slot) + 1),
+        network.epoch_last_slot(network.epoch_of(slot)) + 1,
+        network.kes_period_first_slot(network.kes_period_of(aggregator) + 1) - lag,
+        network.epoch_last_slot(network.epoch_of(aggregator)) + 1 - lag,
+    ]
+    if round_opens_at is not None:
+        candidates.append(round_opens_at - lag)
+    return min(c for c in candidates if c > slot)
+
+
+def lag_slots(network: Network, lag_seconds: float) -> int:
+    """A chain lag in whole slots (rounded toward zero)."""
+    return int(lag_seconds / network.slot_length)
+
+
+def cycle_slots(network: Network, run_interval: float) -> int:
+    """One run cycle in slots (at least one)."""
+    return max(1, math.ceil(run_interval / network.slot_length))

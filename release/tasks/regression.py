@@ -13,7 +13,9 @@ from release.chain import load_networks
 from release.errors import ReleaseToolError
 from release.regression import (
     DEFAULT_EPOCHS,
+    DEFAULT_LAGS,
     DEFAULT_NETWORKS,
+    RUN_INTERVAL_SECONDS,
     SuiteResult,
     merge_reports,
     run_suite,
@@ -37,6 +39,8 @@ def _finish(result: SuiteResult, as_json: bool) -> None:
                 "summary": result.summary,
                 "stats": result.stats.as_json(),
                 "candidate": result.digest["candidate"],
+                "headline": result.digest["headline"],
+                "affected": result.digest["affected"],
                 "expectations": result.digest["expectations"],
             }
         )
@@ -62,6 +66,9 @@ def _finish(result: SuiteResult, as_json: bool) -> None:
         f"(default {DEFAULT_REPORT})",
         "shard": "run only slice K/N of the matrix, e.g. 2/4 (join with regression.merge)",
         "expectations": "known-outcomes file (default: the one shipped in release/regression/)",
+        "lags": "comma-separated chain lags in seconds, the aggregator's node minus the "
+        f"signer's (default {','.join(f'{lag:g}' for lag in DEFAULT_LAGS)})",
+        "run_interval": f"the signer's retry cycle in seconds (default {RUN_INTERVAL_SECONDS:g})",
         "progress": "force the progress bar on (default: only on a terminal, never in CI)",
         "json": "print a JSON summary",
     },
@@ -77,11 +84,18 @@ def regression(
     report: str = DEFAULT_REPORT,
     shard: str = "",
     expectations: str = "",
+    lags: str = ",".join(f"{lag:g}" for lag in DEFAULT_LAGS),
+    run_interval: float = RUN_INTERVAL_SECONDS,
     progress: bool = False,
     json: bool = False,
 ) -> None:
-    """Every signer x aggregator x scenario x network at every slot; exit 1 on regression."""
+    """Every signer x aggregator x scenario x network at every slot and chain lag; exit 1
+    on regression."""
     names = _names(networks)
+    try:
+        lag_values = [float(lag) for lag in _names(lags)]
+    except ValueError:
+        raise ReleaseToolError(f"--lags {lags!r}: expected seconds, e.g. -60,0,60") from None
     if not names:
         raise ReleaseToolError("--networks is empty")
     custom = load_networks(networks_file) if networks_file else None
@@ -95,6 +109,8 @@ def regression(
         first_epochs=None if first_epoch < 0 else dict.fromkeys(names, first_epoch),
         custom_networks=custom,
         expectations=expectations or None,
+        lags=lag_values,
+        run_interval=run_interval,
     )
     _finish(result, json)
 
