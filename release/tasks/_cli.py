@@ -1,4 +1,4 @@
-"""Shared plumbing for the Invoke tasks: error reporting, JSON output, consoles."""
+"""Shared plumbing for the Invoke tasks: parsing, short options, errors, JSON, consoles."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import invoke
 from invoke.exceptions import Exit
+from invoke.parser import parser as invoke_parser
 from rich.console import Console
 
 from release.errors import ReleaseToolError
@@ -19,6 +21,93 @@ EXIT_ERROR = 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 console = Console(stderr=True, highlight=False)
+
+#: The core flags asking for a task's help (``-h`` is therefore never a task's short option).
+HELP_FLAGS = ("--help", "-h")
+
+#: The only short options, one meaning each in every task; every other option is long only.
+SHORT_OPTIONS = {
+    "config": "c",
+    "out": "o",
+    "json": "j",
+    "dry_run": "n",
+    "yes": "y",
+    "force": "f",
+    "date": "d",
+    "base": "b",
+    "tag": "t",
+    "report": "r",
+}
+
+
+class _HelpFirstMachine(invoke_parser.ParseMachine):
+    """Invoke's parse machine, except that ``--help`` after a task always asks for its help.
+
+    Invoke (3.0.3, the latest) fills a task's missing positional argument with the next token
+    before it looks for core flags, so ``inv promote --help`` ran ``promote`` with the tag
+    "--help" (pyinvoke/invoke#982, open upstream). Here help wins, and a task whose help is
+    asked for need not have its positional arguments.
+    """
+
+    def handle(self, token: str) -> None:
+        """Take ``--help`` as the core flag where Invoke would take it as a positional value."""
+        if (
+            token in HELP_FLAGS
+            and self.current_state == "context"
+            and token not in self.context.flags
+            and not self.waiting_for_flag_value
+            and self.context.missing_positional_args
+        ):
+            # What Invoke does with --help after a task whose positional arguments are given.
+            self.initial.flags[token].value = self.context.name
+            return
+        super().handle(token)
+
+    def complete_context(self) -> None:
+        """Name the missing positional arguments and where the usage is; none if help is shown."""
+        context = self.context
+        missing = context.missing_positional_args if context is not None else []
+        if missing and self.initial.args["help"].value != context.name:
+            names = ", ".join(argument.names[0] for argument in missing)
+            self.error(f"'{context.name}' needs its arguments {names} (usage: {context.name} --help)")
+        if missing:
+            if context not in self.result:
+                self.result.append(context)
+            return
+        super().complete_context()
+
+
+# Invoke's state machine library gives each class its own (empty) states: share the parent's.
+_HelpFirstMachine._class_states = invoke_parser.ParseMachine._class_states
+_HelpFirstMachine._class_transitions = invoke_parser.ParseMachine._class_transitions
+
+
+def install_help_first_parsing() -> None:
+    """Make every Invoke parser in this process (``inv``'s and ``mithril-release``'s) use
+    :class:`_HelpFirstMachine`; ``inv`` builds its own program, so the parser is the one hook."""
+    invoke_parser.ParseMachine = _HelpFirstMachine  # type: ignore[misc]
+
+
+class ReleaseTask(invoke.Task):
+    """An Invoke task whose short options come from :data:`SHORT_OPTIONS`, not first letters.
+
+    Invoke's automatic short options depend on each task's other options, so ``-o`` meant
+    ``--config``, ``--out`` or ``--counter-file`` depending on the task.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "auto_shortflags": False})
+
+    def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
+        """Invoke's options for one argument, plus its short option if it has one."""
+        opts = super().arg_opts(name, default, taken_names)
+        if name in SHORT_OPTIONS:
+            opts["names"] = [*opts["names"], SHORT_OPTIONS[name]]
+        return opts
+
+
+#: ``@task`` for this project's tasks: :class:`ReleaseTask` instances.
+task = functools.partial(invoke.task, klass=ReleaseTask)
 
 
 def reports_errors(func: F) -> F:

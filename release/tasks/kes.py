@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from invoke import Context, task
+from invoke import Context
 from invoke.exceptions import Exit
 
 from release import kes
@@ -18,7 +18,7 @@ from release._fs import DATA_MODE, SECRET_FILE_MODE, atomic_write
 from release.chain import get_network, load_networks, parse_time
 from release.diagnostics import check_operator_keys
 from release.errors import ReleaseToolError
-from release.tasks._cli import emit_json, reports_errors
+from release.tasks._cli import emit_json, reports_errors, task
 
 
 def _hex_argument(value: str, name: str, size: int | None = None) -> bytes:

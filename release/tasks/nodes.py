@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from invoke import Context, task
+from invoke import Context
 from invoke.exceptions import Exit
 
 from release.errors import ReleaseToolError
@@ -18,7 +18,7 @@ from release.nodes.commands import (
     register_signer,
     serve_aggregator,
 )
-from release.tasks._cli import emit_json, reports_errors
+from release.tasks._cli import emit_json, reports_errors, task
 
 _CLOCK_HELP = {
     "slot": "fix the clock at this absolute slot (default: wall clock)",

@@ -6,7 +6,7 @@ import glob
 import sys
 from pathlib import Path
 
-from invoke import Context, task
+from invoke import Context
 from invoke.exceptions import Exit
 
 from release.chain import load_networks
@@ -19,7 +19,7 @@ from release.regression import (
     run_suite,
 )
 from release.regression.progress import wanted as progress_wanted
-from release.tasks._cli import emit_json, reports_errors
+from release.tasks._cli import emit_json, reports_errors, task
 
 DEFAULT_REPORT = "regression-report"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import Context, task
+from invoke import Context
 
 from release.sandbox import prepare_sandbox, sandbox_status
-from release.tasks._cli import console, emit_json, reports_errors
+from release.tasks._cli import console, emit_json, reports_errors, task
 
 
 @task(
