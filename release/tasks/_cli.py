@@ -50,7 +50,8 @@ class _HelpFirstMachine(invoke_parser.ParseMachine):
     """
 
     def handle(self, token: str) -> None:
-        """Take ``--help`` as the core flag where Invoke would take it as a positional value."""
+        """Take ``--help`` as the core flag where Invoke would take it as a positional value;
+        a value of the wrong kind (``--period x``) as a parse error, not a traceback."""
         if (
             token in HELP_FLAGS
             and self.current_state == "context"
@@ -61,7 +62,15 @@ class _HelpFirstMachine(invoke_parser.ParseMachine):
             # What Invoke does with --help after a task whose positional arguments are given.
             self.initial.flags[token].value = self.context.name
             return
-        super().handle(token)
+        flag = self.flag if self.waiting_for_flag_value else None
+        try:
+            super().handle(token)
+        except ValueError:
+            # Invoke casts an option's value to its kind and lets the ValueError out.
+            if flag is None:
+                raise
+            kind = {int: "an integer", float: "a number"}.get(flag.kind, f"a {flag.kind}")
+            self.error(f"--{flag.names[0]} {token!r} is not {kind}")
 
     def complete_context(self) -> None:
         """Name the missing positional arguments and where the usage is; none if help is shown."""
@@ -69,7 +78,8 @@ class _HelpFirstMachine(invoke_parser.ParseMachine):
         missing = context.missing_positional_args if context is not None else []
         if missing and self.initial.args["help"].value != context.name:
             names = ", ".join(argument.names[0] for argument in missing)
-            self.error(f"'{context.name}' needs its arguments {names} (usage: {context.name} --help)")
+            usage = f"usage: {context.name} --help"
+            self.error(f"'{context.name}' needs its arguments {names} ({usage})")
         if missing:
             if context not in self.result:
                 self.result.append(context)
@@ -88,6 +98,10 @@ def install_help_first_parsing() -> None:
     invoke_parser.ParseMachine = _HelpFirstMachine  # type: ignore[misc]
 
 
+#: How an optional integer option is annotated (a string under ``from __future__``).
+_OPTIONAL_INT = ("int | None", int | None)
+
+
 class ReleaseTask(invoke.Task):
     """An Invoke task whose short options come from :data:`SHORT_OPTIONS`, not first letters.
 
@@ -99,8 +113,14 @@ class ReleaseTask(invoke.Task):
         super().__init__(*args, **{**kwargs, "auto_shortflags": False})
 
     def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
-        """Invoke's options for one argument, plus its short option if it has one."""
+        """Invoke's options for one argument, plus its short option if it has one.
+
+        Invoke types an option from its default; an ``int | None = None`` one is an integer
+        here, so "not given" (None) stays apart from every value typed (``--period -1``).
+        """
         opts = super().arg_opts(name, default, taken_names)
+        if default is None and self.body.__annotations__.get(name) in _OPTIONAL_INT:
+            opts["kind"] = int
         if name in SHORT_OPTIONS:
             opts["names"] = [*opts["names"], SHORT_OPTIONS[name]]
         return opts
