@@ -60,6 +60,11 @@ def _refused(result: subprocess.CompletedProcess[str], message: str) -> None:
             "operational certificate",
         ),
         (["kes.inspect", "node.cert"], "node.cert", "file"),
+        (
+            ["nodes.signer", "kes.skey", "node.cert", "http://127.0.0.1:9", "preprod", "--at", AT],
+            "node.cert",
+            "operational certificate",
+        ),
     ],
 )
 def test_a_file_that_is_not_utf8_is_named(pool, argv, bad, what):

@@ -80,3 +80,36 @@ def test_promoting_a_tag_that_is_no_hotfix_says_so(tmp_path, tag):
     assert "(e.g. 2543.1-hotfix)" in result.stderr
     assert "2543.-1" not in result.stderr
     assert _tree(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["nodes.signer", "kes.skey", "node.cert", "http://127.0.0.1:9", "preprod",
+             "--dry-run", "--slot", "-1"],
+            "--slot -1 is negative: give an absolute slot, 0 or more",
+        ),
+        (
+            ["nodes.aggregator", "preprod", "stake.json", "--dry-run", "--slot", "-5"],
+            "--slot -5 is negative: give an absolute slot, 0 or more",
+        ),
+        (
+            ["regression", "--networks", "preview", "--first-epoch", "-1", "--report", "r"],
+            "--first-epoch -1 is negative: give an epoch number, 0 or more",
+        ),
+    ],
+)  # fmt: skip
+def test_a_negative_number_is_an_error_not_the_default(tmp_path, argv, message):
+    # Before, -1 stood for "not given": --slot -1 silently meant the wall clock.
+    result = inv(*argv, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == f"error: {message}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_value_of_the_wrong_kind_is_a_parse_error_not_a_traceback(tmp_path):
+    result = inv("regression", "--epochs", "three", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "--epochs 'three' is not an integer"
+    assert list(tmp_path.iterdir()) == []

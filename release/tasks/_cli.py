@@ -143,6 +143,21 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def non_negative(value: int | None, option: str, meaning: str) -> int | None:
+    """An ``int | None`` option: None when not given, else a value that must not be negative."""
+    if value is not None and value < 0:
+        raise ReleaseToolError(f"--{option} {value} is negative: give {meaning}, 0 or more")
+    return value
+
+
+def required_non_negative(value: int | None, option: str, meaning: str) -> int:
+    """An ``int | None`` option the task cannot do without."""
+    given = non_negative(value, option, meaning)
+    if given is None:
+        raise ReleaseToolError(f"--{option} is required: {meaning}")
+    return given
+
+
 def emit_json(payload: object) -> None:
     """Print one JSON document on stdout (the last line a caller parses)."""
     sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")

@@ -6,10 +6,10 @@ import binascii
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 from invoke import Context
 from invoke.exceptions import Exit
@@ -19,9 +19,7 @@ from release._fs import DATA_MODE, SECRET_FILE_MODE, atomic_write
 from release.chain import get_network, load_networks, parse_time
 from release.diagnostics import check_operator_keys
 from release.errors import ReleaseToolError
-from release.tasks._cli import emit_json, reports_errors, task
-
-T = TypeVar("T")
+from release.tasks._cli import emit_json, reports_errors, required_non_negative, task
 
 
 def _hex_argument(value: str, name: str, size: int | None = None) -> bytes:
@@ -34,24 +32,6 @@ def _hex_argument(value: str, name: str, size: int | None = None) -> bytes:
             f"--{name} must be {size} bytes ({2 * size} hex digits), got {len(data)} bytes"
         )
     return data
-
-
-def _load(path: str, what: str, parse: Callable[[str], T]) -> T:
-    """Read and parse one input file; every error names it (of two inputs, which is bad)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as failure:
-        raise ReleaseToolError(f"cannot read the {what} {path}: {failure.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as failure:
-        raise ReleaseToolError(
-            f"the {what} {path} is not a text envelope: byte {failure.start} is not UTF-8 text"
-        ) from None
-    try:
-        return parse(text)
-    except kes.KesError as failure:
-        raise ReleaseToolError(f"the {what} {path}: {failure}") from None
 
 
 def _secret_key_path(out: str, default: str) -> str:
@@ -201,15 +181,25 @@ def issue_opcert(
     json: bool = False,
 ) -> None:
     """Issue an operational certificate, as `cardano-cli node issue-op-cert` does."""
-    start = _natural(kes_period, "kes-period", "the absolute KES period the certificate starts at")
-    kes_vk = _load(kes_vkey, "KES verification key", kes.kes_verification_key_from_envelope)
-    cold_seed = _load(cold_skey, "cold signing key", kes.cold_signing_key_from_envelope)
+    start = required_non_negative(
+        kes_period, "kes-period", "the absolute KES period the certificate starts at"
+    )
+    kes_vk = kes.load_envelope_file(
+        kes_vkey, "KES verification key", kes.kes_verification_key_from_envelope
+    )
+    cold_seed = kes.load_envelope_file(
+        cold_skey, "cold signing key", kes.cold_signing_key_from_envelope
+    )
     if counter_file:
-        number, counter_vk = _load(counter_file, "issue counter", kes.issue_counter_from_envelope)
+        number, counter_vk = kes.load_envelope_file(
+            counter_file, "issue counter", kes.issue_counter_from_envelope
+        )
         if counter_vk != kes.cold_verification_key(cold_seed):
             raise ReleaseToolError(f"the issue counter {counter_file} belongs to another cold key")
     elif issue_number is not None:
-        number = _natural(issue_number, "issue-number", "the certificate's issue number")
+        number = required_non_negative(
+            issue_number, "issue-number", "the certificate's issue number"
+        )
     else:
         raise ReleaseToolError("give --counter-file or --issue-number")
     opcert = kes.OpCert.issue(kes_vk, cold_seed, number, start)
@@ -238,7 +228,7 @@ def issue_opcert(
 @reports_errors
 def inspect(c: Context, file: str, json: bool = False) -> None:
     """Describe a KES key, cold key, operational certificate or issue counter file."""
-    _report({"file": file, **_load(file, "file", kes.describe)}, json)
+    _report({"file": file, **kes.load_envelope_file(file, "file", kes.describe)}, json)
 
 
 @task(
@@ -260,7 +250,7 @@ def verify(
     json: bool = False,
 ) -> None:
     """Verify a Sum6 KES signature at a period: exit 0 if valid, 1 if not."""
-    at = _natural(period, "period", "evolutions since the certificate's start")
+    at = required_non_negative(period, "period", "evolutions since the certificate's start")
     if at > kes.MAX_PERIOD:
         raise ReleaseToolError(f"--period {at} is past a Sum6 key's life: give 0..{kes.MAX_PERIOD}")
     key = _hex_argument(vk, "vk", kes.VERIFICATION_KEY_SIZE)
@@ -312,8 +302,8 @@ def check(
     custom = load_networks(networks_file) if networks_file else None
     moment = parse_time(at) if at else datetime.now(UTC)
     result = check_operator_keys(
-        _load(kes_key, "KES signing key", kes.kes_signing_key_from_envelope),
-        _load(opcert, "operational certificate", kes.opcert_from_envelope),
+        kes.load_envelope_file(kes_key, "KES signing key", kes.kes_signing_key_from_envelope),
+        kes.load_envelope_file(opcert, "operational certificate", kes.opcert_from_envelope),
         get_network(network, custom),
         moment,
     )
@@ -340,15 +330,6 @@ def check(
         sys.stdout.write(f"verdict: {result.verdict}\n")
     if result.problems:
         raise Exit(code=1)
-
-
-def _natural(value: int | None, option: str, meaning: str) -> int:
-    """A required non-negative integer option, or an error about the value given."""
-    if value is None:
-        raise ReleaseToolError(f"--{option} is required: {meaning}")
-    if value < 0:
-        raise ReleaseToolError(f"--{option} {value} is negative: give {meaning}, 0 or more")
-    return value
 
 
 def _report(payload: dict[str, object], as_json: bool) -> None:

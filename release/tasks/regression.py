@@ -19,7 +19,7 @@ from release.regression import (
     run_suite,
 )
 from release.regression.progress import wanted as progress_wanted
-from release.tasks._cli import emit_json, reports_errors, task
+from release.tasks._cli import emit_json, non_negative, reports_errors, task
 
 DEFAULT_REPORT = "regression-report"
 
@@ -72,7 +72,7 @@ def regression(
     networks: str = ",".join(DEFAULT_NETWORKS),
     networks_file: str = "",
     epochs: int = DEFAULT_EPOCHS,
-    first_epoch: int = -1,
+    first_epoch: int | None = None,
     over_http: bool = False,
     report: str = DEFAULT_REPORT,
     shard: str = "",
@@ -82,6 +82,7 @@ def regression(
 ) -> None:
     """Every signer x aggregator x scenario x network at every slot; exit 1 on regression."""
     names = _names(networks)
+    first = non_negative(first_epoch, "first-epoch", "an epoch number")
     if not names:
         raise ReleaseToolError("--networks is empty")
     custom = load_networks(networks_file) if networks_file else None
@@ -92,7 +93,7 @@ def regression(
         shard=shard or None,
         report_dir=Path(report),
         progress=progress or progress_wanted(),
-        first_epochs=None if first_epoch < 0 else dict.fromkeys(names, first_epoch),
+        first_epochs=None if first is None else dict.fromkeys(names, first),
         custom_networks=custom,
         expectations=expectations or None,
     )
