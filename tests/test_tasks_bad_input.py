@@ -113,3 +113,14 @@ def test_a_value_of_the_wrong_kind_is_a_parse_error_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == "--epochs 'three' is not an integer"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["missing/deeper", "a-file"])
+def test_a_sandbox_path_that_is_no_directory_is_named(tmp_path, where):
+    (tmp_path / "a-file").write_text("mine")
+    result = inv("sandbox", "--path", where, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: --path {where} is not a directory: create it, or pass another"
+    )
+    assert _tree(tmp_path) == {"a-file": b"mine"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,14 @@ def test_short_options_work_through_the_real_program(tmp_path):
     assert payload["dry_run"] is True
     assert payload["files"][0] == "k.skey"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_readme_lists_the_short_options_of_the_table():
+    readme = (ROOT / "README.md").read_text()
+    paragraph = readme[readme.index("The few short options") :].split("\n\n")[0]
+    listed = dict(
+        (letter, name.replace("-", "_"))
+        for letter, name in re.findall(r"`-([a-z])` ([a-z-]+)", paragraph)
+    )
+    assert listed.pop("h") == "is"  # "`-h` is help"
+    assert listed == {letter: name for name, letter in SHORT_OPTIONS.items()}
