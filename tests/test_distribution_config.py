@@ -288,7 +288,7 @@ FIRST = r"\[\[components\]\]\[1\]\."  # how errors name the first [[components]]
         ),
         (
             MINIMAL + '\n[hotfix]\nfixes = ["fix branch"]\n',
-            r'hotfix\.fixes\[0\]: "fix branch" is not a git ref or commit',
+            r'hotfix\.fixes\[0\]: "fix branch" is not a git ref, commit or A\.\.B',
         ),
         (
             '[repository]\npath = "missing"\n' + MINIMAL,

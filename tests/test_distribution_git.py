@@ -16,9 +16,14 @@ from pathlib import Path
 import pytest
 
 from release.distribution import _git as steps
-from release.distribution._git import Change
 from release.distribution._settings import load_config
-from release.distribution.bump import apply_release_commit, plan_release_commit
+from release.distribution.bump import (
+    apply_release_commit,
+    changed_components,
+    plan_bump,
+    plan_bumps,
+    plan_release_commit,
+)
 from release.distribution.errors import (
     CherryPickConflictError,
     GitRefError,
@@ -33,6 +38,7 @@ from release.distribution.versions import (
     next_hotfix,
     parse_distribution_version,
 )
+from release.outcome import Change
 
 DATA = Path(__file__).parent / "data" / "distribution"
 FACTS = json.loads((DATA / "versions.json").read_text())
@@ -256,7 +262,15 @@ def run_hotfix(setup: dict, *, dry_run: bool = False) -> list[steps.StepOutcome]
         repo, [setup["fix"]], base_tag=base, branch=version.branch, dry_run=dry_run
     )
     rev = version.branch if version.branch in repo.heads else base
-    plan = plan_release_commit(repo, config, version, base, rev=rev)
+    bumps, _ = plan_bumps(
+        repo,
+        config.components,
+        changed_files=steps.changed_files(repo, base, rev),
+        base_tag=base,
+        main=steps.main_refs(repo, main_branch="main", remote="origin"),
+        rev=rev,
+    )
+    plan = plan_release_commit(repo, config, version, base, bumps, rev=rev)
     outcomes.append(apply_release_commit(repo, config, plan, date=RELEASE_DAY, dry_run=dry_run))
     outcomes.append(
         steps.ensure_tag(
@@ -338,7 +352,7 @@ def test_bump_plan_reads_base_tag_and_main(mithril):
     signer = next(c for c in config.components if c.name == "mithril-signer")
     main = steps.main_refs(repo, main_branch="main", remote="origin")
     assert main == ["refs/heads/main", "refs/remotes/origin/main"]
-    bump = steps.plan_bump(repo, signer, base_tag="2543.0", main=main, rev="2543.0")
+    bump = plan_bump(repo, signer, base_tag="2543.0", main=main, rev="2543.0")
     assert (str(bump.base), str(bump.main), str(bump.current), str(bump.target)) == (
         "0.2.273",
         "0.2.275",
@@ -346,9 +360,12 @@ def test_bump_plan_reads_base_tag_and_main(mithril):
         "0.2.276",
     )
     assert bump.needed
-    changed = steps.changed_components(repo, config.components, "2537.0", "2543.0")
+    assert bump.rule == "one patch above main's 0.2.275"
+    changed = changed_components(config.components, steps.changed_files(repo, "2537.0", "2543.0"))
     assert [c.name for c in changed] == CRATES  # every crate moved between 2537 and 2543
-    assert steps.changed_components(repo, config.components, "2543.0", "2543.0") == []
+    assert (
+        changed_components(config.components, steps.changed_files(repo, "2543.0", "2543.0")) == []
+    )
 
 
 def test_dirty_tree_is_refused_naming_the_files(mithril):

@@ -8,8 +8,8 @@ from pathlib import Path
 import git
 import pytest
 
-from release.distribution._git import Change
 from release.distribution.errors import RepositoryStateError
+from release.outcome import Change
 from release.pipeline._merge import MergeConflictError, merge_into_main
 
 BRANCH = "hotfix/2543.1"

@@ -146,7 +146,7 @@ def test_no_fix_and_no_change_is_refused(tmp_path):
     config.write_text(config.read_text().replace('fixes = ["fix/kes-registration"]', ""))
     result = inv("hotfix", "--config", str(config), "--yes", cwd=tmp_path)
     assert result.returncode == 2
-    assert "no commit since 2543.0 and no fix was named" in result.stderr
+    assert "no commit since 2543.0 and no fix to bring in" in result.stderr
 
 
 def test_an_unknown_fix_is_refused_before_anything_is_written(tmp_path):
@@ -247,5 +247,5 @@ def test_a_fix_that_changes_no_component_is_refused_before_any_write(tmp_path):
     before = git(repo, "for-each-ref")
     result = inv("hotfix", "--fix", "docs-only", cwd=tmp_path)
     assert result.returncode == 2
-    assert "no component changes since 2543.0" in result.stderr
+    assert "no component to bump since 2543.0" in result.stderr
     assert git(repo, "for-each-ref") == before

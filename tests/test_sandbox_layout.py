@@ -104,6 +104,11 @@ def test_main_moved_ahead_of_2543(repo):
 def test_tags_are_annotated_with_fixed_identity(repo):
     for tag in ("2537.0", "2543.0"):
         assert git(repo, "cat-file", "-t", tag) == "tag"
+        # Mithril tags the pre-release first; the release tag joins it on the same commit.
+        assert git(repo, "cat-file", "-t", f"{tag}-pre") == "tag"
+        assert git(repo, "rev-parse", f"{tag}-pre^{{commit}}") == git(
+            repo, "rev-parse", f"{tag}^{{commit}}"
+        )
         assert git(repo, "for-each-ref", "--format=%(taggername)", f"refs/tags/{tag}") == (
             "Mithril Sandbox"
         )
@@ -111,14 +116,24 @@ def test_tags_are_annotated_with_fixed_identity(repo):
     assert git(repo, "log", "-1", "--format=%cs", "2537.0") == "2025-09-17"
 
 
-def test_the_fix_branch_touches_signer_and_aggregator_sources(repo):
+def test_the_fix_branch_is_three_commits_like_mithrils(repo):
     branch = "fix/kes-registration"
-    assert git(repo, "rev-parse", f"{branch}^") == git(repo, "rev-parse", "2543.0^{commit}")
+    subjects = git(repo, "log", "--reverse", "--format=%s", f"2543.0..{branch}").splitlines()
+    assert subjects == [
+        "Add a test helper that builds signer registrations",
+        "Sign the protocol key afresh on every registration and accept the epoch's KES window",
+        "Satisfy clippy in the aggregator's registration tests",
+    ]
+    assert git(repo, "rev-parse", f"{branch}~3") == git(repo, "rev-parse", "2543.0^{commit}")
     changed = git(repo, "diff", "--name-only", "2543.0", branch).splitlines()
-    assert changed == ["mithril-aggregator/src/kes_window.rs", "mithril-signer/src/registration.rs"]
-    signer = git(repo, "show", f"{branch}:mithril-signer/src/registration.rs")
-    assert "afresh" in signer
-    # Cherry-picked onto 2543.0 it applies cleanly; it does not touch what main changed.
+    assert changed == [
+        "mithril-aggregator/src/kes_window.rs",
+        "mithril-aggregator/src/tests/registration.rs",
+        "mithril-signer/src/registration.rs",
+        "mithril-signer/src/test_tools.rs",
+    ]
+    assert "afresh" in git(repo, "show", f"{branch}:mithril-signer/src/registration.rs")
+    # Cherry-picked onto 2543.0 or main it applies cleanly: it touches nothing main changed.
     main_changes = set(git(repo, "diff", "--name-only", "2543.0", "main").splitlines())
     assert main_changes.isdisjoint(changed)
 
@@ -137,7 +152,13 @@ def test_the_changelog_top_section_is_2543_unreleased(repo):
         f"| {crate:<19} | {'`' + version + '`':<9} |"
         for crate, version in sorted(FACTS["distributions"]["2543.0"]["crates"].items())
     ]
-    assert git(repo, "show", "main:CHANGELOG.md") == text
+    # Main dated the 2543 section after the tag and opened its own above it.
+    on_main = git(repo, "show", "main:CHANGELOG.md")
+    assert [line for line in on_main.splitlines() if line.startswith("## ")] == [
+        "## Mithril Distribution [XXXX] - UNRELEASED",
+        "## Mithril Distribution [2543] - 2025-11-03",
+        "## Mithril Distribution [2537] - 2025-09-17",
+    ]
 
 
 def test_networks_json_is_mithrils_file(repo):
@@ -148,7 +169,11 @@ def test_networks_json_is_mithrils_file(repo):
 
 def test_the_dev_blog_posts(repo):
     blog = "docs/website/blog"
-    post = git(repo, "show", f"2543.0:{blog}/2025-11-03-distribution-2543.md").splitlines()
+    # As in Mithril, the 2543 post was added on main after the tag: the tag does not have it.
+    assert git(repo, "ls-tree", "--name-only", "2543.0", f"{blog}/") == (
+        f"{blog}/2025-09-17-distribution-2537.md"
+    )
+    post = git(repo, "show", f"main:{blog}/2025-11-03-distribution-2543.md").splitlines()
     assert post[:6] == [
         "---",
         "title: Distribution `2543` is now available",
@@ -181,7 +206,9 @@ def test_origin_holds_every_branch_and_tag(base, repo):
         "refs/heads/main",
         "refs/heads/fix/kes-registration",
         "refs/tags/2537.0",
+        "refs/tags/2537.0-pre",
         "refs/tags/2543.0",
+        "refs/tags/2543.0-pre",
     }
     assert git(repo, "rev-parse", "--abbrev-ref", "main@{upstream}") == "origin/main"
     assert Path(git(repo, "remote", "get-url", "origin")) == base / SANDBOX_DIR / "origin.git"

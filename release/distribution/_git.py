@@ -9,10 +9,8 @@ files, branches and commits named.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import git
@@ -28,7 +26,8 @@ from release.distribution.errors import (
     TagConflictError,
 )
 from release.distribution.manifests import read_manifest
-from release.distribution.versions import DistributionVersion, next_component_version
+from release.distribution.versions import DistributionVersion
+from release.outcome import StepOutcome, acted, unchanged
 
 #: Files git keeps while an operation is half done; a release step never starts on top of one.
 _OPERATIONS_IN_PROGRESS = {
@@ -39,47 +38,6 @@ _OPERATIONS_IN_PROGRESS = {
     "rebase-apply": "a rebase or git am",
 }
 _CREDENTIALS_IN_URL = re.compile(r"(\w+://)[^/@\s]+@")
-
-
-class Change(enum.Enum):
-    UNCHANGED = "unchanged"
-    APPLIED = "applied"
-    PLANNED = "planned"
-
-
-@dataclass(frozen=True)
-class StepOutcome:
-    """What a step did (or would do, in a dry run), in words fit for a status table."""
-
-    change: Change
-    detail: str
-
-    @property
-    def changed(self) -> bool:
-        return self.change is not Change.UNCHANGED
-
-
-def _unchanged(detail: str) -> StepOutcome:
-    return StepOutcome(Change.UNCHANGED, detail)
-
-
-def _acted(dry_run: bool, detail: str) -> StepOutcome:
-    return StepOutcome(Change.PLANNED if dry_run else Change.APPLIED, detail)
-
-
-@dataclass(frozen=True)
-class ComponentBump:
-    """A component's versions around a hotfix and the one it must be released with."""
-
-    component: Component
-    base: semver.Version | None
-    main: semver.Version | None
-    current: semver.Version | None
-    target: semver.Version
-
-    @property
-    def needed(self) -> bool:
-        return self.current != self.target
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -152,21 +110,32 @@ def preflight(repo: git.Repo, *, branches: Collection[str], tolerate: Collection
     return branch
 
 
-def changed_components(
-    repo: git.Repo, components: Iterable[Component], base_tag: str, rev: str = "HEAD"
-) -> list[Component]:
-    """Components with a file under one of their ``paths`` changed from ``base_tag`` to ``rev``."""
-    base = resolve_commit(repo, base_tag)
-    head = resolve_commit(repo, rev)
-    # --no-renames: a file moved out of a component's paths changes it too.
-    changed_files = repo.git.diff(
-        "--name-only", "--no-renames", base.hexsha, head.hexsha, "--"
+def changed_files(repo: git.Repo, old: str, new: str) -> list[str]:
+    """Files that differ between two commits (``--no-renames``: a move changes both paths)."""
+    return repo.git.diff(
+        "--name-only",
+        "--no-renames",
+        resolve_commit(repo, old).hexsha,
+        resolve_commit(repo, new).hexsha,
+        "--",
     ).splitlines()
-    return [
-        component
-        for component in components
-        if any(_under(path, prefix) for path in changed_files for prefix in component.paths)
-    ]
+
+
+def commits_between(repo: git.Repo, tip: str, *, exclude: Sequence[str]) -> list[git.Commit]:
+    """Commits reachable from ``tip`` and from none of ``exclude``, oldest first."""
+    shas = repo.git.rev_list(
+        "--reverse",
+        "--topo-order",
+        resolve_commit(repo, tip).hexsha,
+        "--not",
+        *(resolve_commit(repo, ref).hexsha for ref in exclude),
+    ).split()
+    return [repo.commit(sha) for sha in shas]
+
+
+def ref_exists(repo: git.Repo, ref: str) -> bool:
+    """Whether the full ref name (``refs/heads/x``, ``refs/remotes/origin/x``) exists."""
+    return ref in {known.path for known in repo.refs}
 
 
 def component_version_at(repo: git.Repo, rev: str, component: Component) -> semver.Version | None:
@@ -203,28 +172,6 @@ def main_refs(repo: git.Repo, *, main_branch: str, remote: str) -> list[str]:
     return [ref for ref in candidates if ref in existing]
 
 
-def plan_bump(
-    repo: git.Repo, component: Component, *, base_tag: str, main: Sequence[str], rev: str = "HEAD"
-) -> ComponentBump:
-    """One patch above the highest version on the base tag and on main.
-
-    Mithril's signer went 0.2.273 (2543.0) -> 0.2.276 because main already had 0.2.275. A
-    branch already at or above that target (bumped by a previous run) keeps its version.
-    """
-    base = component_version_at(repo, base_tag, component)
-    on_main = [
-        version
-        for ref in main
-        if (version := component_version_at(repo, ref, component)) is not None
-    ]
-    main_version = max(on_main, default=None)
-    current = component_version_at(repo, rev, component)
-    target = next_component_version(base, main_version)
-    if current is not None and current >= target:
-        target = current
-    return ComponentBump(component, base, main_version, current, target)
-
-
 def commit_timestamp(repo: git.Repo, rev: str = "HEAD") -> int:
     """The committer time of ``rev``: the ``SOURCE_DATE_EPOCH`` of a reproducible build."""
     return resolve_commit(repo, rev).committed_date
@@ -252,18 +199,18 @@ def ensure_hotfix_branch(
                 "it was not made for this hotfix"
             )
         if current_branch(repo) == branch:
-            return _unchanged(f"on {branch} ({tip.hexsha[:12]})")
+            return unchanged(f"on {branch} ({tip.hexsha[:12]})")
         if not dry_run:
             repo.git.checkout(branch)
-        return _acted(dry_run, f"check out {branch} ({tip.hexsha[:12]})")
+        return acted(dry_run, f"check out {branch} ({tip.hexsha[:12]})")
     tracking = f"refs/remotes/{remote}/{branch}"
     if tracking in {ref.path for ref in repo.refs}:
         if not dry_run:
             repo.git.checkout("-b", branch, "--track", f"{remote}/{branch}")
-        return _acted(dry_run, f"check out {branch} from {remote}/{branch}")
+        return acted(dry_run, f"check out {branch} from {remote}/{branch}")
     if not dry_run:
         repo.git.checkout("-b", branch, base.hexsha)
-    return _acted(dry_run, f"create {branch} from {base_tag} ({base.hexsha[:12]})")
+    return acted(dry_run, f"create {branch} from {base_tag} ({base.hexsha[:12]})")
 
 
 def bring_in_fixes(
@@ -292,11 +239,11 @@ def bring_in_fixes(
                 f"{ref} ({fix.hexsha[:12]}) is a merge commit; name the commits it brings in"
             )
         tip = repo.heads[branch].commit if branch in repo.heads else base
-        present = _already_present(repo, fix, base=base, tip=tip)
+        present = already_present(repo, fix, base=base, tip=tip)
         if present is not None:
-            outcomes.append(_unchanged(f"{_describe(fix)}: {present}"))
+            outcomes.append(unchanged(f"{_describe(fix)}: {present}"))
         elif dry_run:
-            outcomes.append(_acted(True, f"cherry-pick {_describe(fix)}"))
+            outcomes.append(acted(True, f"cherry-pick {_describe(fix)}"))
         else:
             outcomes.append(_cherry_pick(repo, fix, branch))
     return outcomes
@@ -307,15 +254,15 @@ def commit_paths(
 ) -> StepOutcome:
     """Commit the changes to ``paths`` (relative to the work tree); nothing changed, no commit."""
     if not paths:
-        return _unchanged("nothing to commit")
+        return unchanged("nothing to commit")
     pending = [line[3:] for line in _status(repo, "--", *(path.as_posix() for path in paths))]
     if not pending:
-        return _unchanged("nothing to commit")
+        return unchanged("nothing to commit")
     if dry_run:
-        return _acted(True, f"commit {', '.join(pending)}")
+        return acted(True, f"commit {', '.join(pending)}")
     repo.git.add("--", *pending)
     repo.git.commit("-m", message, "--", *pending)
-    return _acted(False, f"committed {repo.head.commit.hexsha[:12]}: {message.splitlines()[0]}")
+    return acted(False, f"committed {repo.head.commit.hexsha[:12]}: {message.splitlines()[0]}")
 
 
 def ensure_tag(
@@ -342,7 +289,7 @@ def ensure_tag(
                 "version instead, or delete the stray tag if it was never pushed"
             )
         kind = "annotated" if existing.tag is not None else "lightweight"
-        return _unchanged(f"tag {tag} ({kind}) already at {target.hexsha[:12]}")
+        return unchanged(f"tag {tag} ({kind}) already at {target.hexsha[:12]}")
     signing = ["-u", gpg_key] if gpg_key else ["-a"]
     if not dry_run:
         try:
@@ -355,7 +302,7 @@ def ensure_tag(
                 ) from None
             raise RepositoryStateError(f"creating tag {tag} failed: {detail}") from None
     signed = f", signed by {gpg_key}" if gpg_key else ""
-    return _acted(dry_run, f"tag {tag} at {target.hexsha[:12]}{signed}")
+    return acted(dry_run, f"tag {tag} at {target.hexsha[:12]}{signed}")
 
 
 def push_release(
@@ -369,7 +316,7 @@ def push_release(
     if remote not in [known.name for known in repo.remotes]:
         raise GitRefError(f"no remote {remote!r} in {repo.working_dir}")
     if dry_run and not {f"refs/heads/{branch}", f"refs/tags/{tag}"} <= {r.path for r in repo.refs}:
-        return _acted(True, f"push {branch} and {tag} to {remote} once they exist")
+        return acted(True, f"push {branch} and {tag} to {remote} once they exist")
     local_branch = resolve_commit(repo, f"refs/heads/{branch}")
     local_tag = resolve_commit(repo, f"refs/tags/{tag}")
     remote_refs = _remote_refs(repo, remote, [f"refs/heads/{branch}", f"refs/tags/{tag}*"])
@@ -391,7 +338,7 @@ def push_release(
             "a released tag is never moved"
         )
     if not refspecs:
-        return _unchanged(f"{remote} has {branch} and {tag}")
+        return unchanged(f"{remote} has {branch} and {tag}")
     pushed = ", ".join(
         spec.split(":", 1)[0].removeprefix("refs/heads/").removeprefix("refs/tags/")
         for spec in refspecs
@@ -404,16 +351,10 @@ def push_release(
             raise PushRejectedError(
                 f"push of {pushed} to {remote} failed: {_redact(str(failure.stderr).strip())}"
             ) from None
-    return _acted(dry_run, f"push {pushed} to {remote}")
+    return acted(dry_run, f"push {pushed} to {remote}")
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def _under(path: str, prefix: str) -> bool:
-    """Whether repository file ``path`` is ``prefix`` or inside it ("." is the whole tree)."""
-    stem = prefix.rstrip("/")
-    return stem in ("", ".") or path == stem or path.startswith(f"{stem}/")
 
 
 def _describe(commit: git.Commit) -> str:
@@ -421,7 +362,7 @@ def _describe(commit: git.Commit) -> str:
     return f"{commit.hexsha[:12]} ({subject})"
 
 
-def _already_present(
+def already_present(
     repo: git.Repo, fix: git.Commit, *, base: git.Commit, tip: git.Commit
 ) -> str | None:
     """Why ``fix`` is already on the branch ending at ``tip``, or None when it is not."""
@@ -453,11 +394,11 @@ def _cherry_pick(repo: git.Repo, fix: git.Commit, branch: str) -> StepOutcome:
                 f"{', '.join(conflicts)}; the cherry-pick was aborted and {branch} is unchanged"
             ) from None
         if "is now empty" in error:
-            return _unchanged(f"{_describe(fix)}: its changes are already in the tree")
+            return unchanged(f"{_describe(fix)}: its changes are already in the tree")
         raise RepositoryStateError(
             f"cherry-pick of {_describe(fix)} onto {branch} failed: {error}"
         ) from None
-    return _acted(False, f"cherry-picked {_describe(fix)} as {repo.head.commit.hexsha[:12]}")
+    return acted(False, f"cherry-picked {_describe(fix)} as {repo.head.commit.hexsha[:12]}")
 
 
 def _remote_refs(repo: git.Repo, remote: str, patterns: Sequence[str]) -> dict[str, str]:

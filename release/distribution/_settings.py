@@ -58,6 +58,8 @@ class Component:
     builder: str | None = None
     #: Targets this component is built for; empty: every target of the distribution.
     targets: tuple[str, ...] = ()
+    #: Globs (``**/tests/**``) of paths under ``paths`` whose changes do not mark it changed.
+    ignore: tuple[str, ...] = ()
 
     @property
     def ships_executable(self) -> bool:
@@ -102,6 +104,8 @@ class RegressionSettings:
 class HotfixSettings:
     #: Commits (refs) every hotfix brings in when ``--fix`` is not given.
     fixes: tuple[str, ...] = ()
+    #: Components never bumped by a hotfix, whatever changed in them (``--no-bump`` adds).
+    no_bump: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,7 @@ _SECTIONS = (
 )
 _SIMPLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _GIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+_FIX_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/^~-]*(?:\.\.[A-Za-z0-9][A-Za-z0-9._/^~-]*)?")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _GITHUB_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _URL = re.compile(r"https?://[^\s/]+(/\S*)?")
@@ -349,6 +354,7 @@ class _ConfigParser:
             table, "install_command", ReleaseConfig.install_command, allowed={"component", "tag"}
         )
         table.finish()
+        components = self.components(top, targets)
         config = ReleaseConfig(
             root=root,
             source=self.source,
@@ -359,13 +365,13 @@ class _ConfigParser:
             changelog=changelog,
             blog_dir=blog_dir,
             networks_file=networks_file,
-            components=self.components(top, targets),
+            components=components,
             targets=targets,
             publish=self.publish(top.table("publish"), workdir),
             signing=self.signing(top.table("signing")),
             workdir=workdir,
             regression=self.regression(top.table("regression")),
-            hotfix=self.hotfix(top.table("hotfix")),
+            hotfix=self.hotfix(top.table("hotfix"), components),
             release_url=release_url,
             install_command=install_command,
         )
@@ -415,8 +421,11 @@ class _ConfigParser:
                     f"targets[{index}]",
                     f"{_show(target)} is not one of distribution.targets {_show(list(targets))}",
                 )
+        ignore = table.strings("ignore", ())
+        for index, pattern in enumerate(ignore):
+            _check_inside_repository(table, f"ignore[{index}]", pattern)
         table.finish()
-        return Component(name, manifest, paths, build, builder, component_targets)
+        return Component(name, manifest, paths, build, builder, component_targets, ignore)
 
     def publish(self, table: _Table, workdir: Path) -> PublishSettings:
         table.refuse(
@@ -491,9 +500,17 @@ class _ConfigParser:
         table.finish()
         return settings
 
-    def hotfix(self, table: _Table) -> HotfixSettings:
+    def hotfix(self, table: _Table, components: tuple[Component, ...]) -> HotfixSettings:
+        names = [component.name for component in components]
+        no_bump = table.strings("no_bump", ())
+        for index, name in enumerate(no_bump):
+            if name not in names:
+                raise table.error(f"no_bump[{index}]", f"{_show(name)} is not a component {names}")
         settings = HotfixSettings(
-            fixes=table.strings("fixes", (), pattern=_GIT_NAME, expected="a git ref or commit")
+            fixes=table.strings(
+                "fixes", (), pattern=_FIX_REF, expected="a git ref, commit or A..B"
+            ),
+            no_bump=no_bump,
         )
         table.finish()
         return settings

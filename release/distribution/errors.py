@@ -67,3 +67,7 @@ class SigningPasswordError(SigningKeyError):
 
 class GpgError(DistributionError):
     """``gpg`` failed (unknown key, no secret key, agent refusal)."""
+
+
+class FixSeriesError(DistributionError):
+    """A ``--fix`` names nothing to bring in, a merge commit, or a commit the tag lacks."""

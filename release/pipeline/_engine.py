@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from release.distribution._git import Change, StepOutcome
 from release.errors import ReleaseToolError
+from release.outcome import Change, StepOutcome
 from release.pipeline._journal import Journal
 
 R = TypeVar("R")

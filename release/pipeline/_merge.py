@@ -13,9 +13,9 @@ from pathlib import Path
 import git
 import semver
 
-from release.distribution._git import Change, StepOutcome
 from release.distribution.errors import RepositoryStateError
 from release.errors import ReleaseToolError
+from release.outcome import Change, StepOutcome
 
 _VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 _CONFLICT = re.compile(

@@ -8,6 +8,7 @@ from typing import Any
 from release.distribution._settings import ReleaseConfig
 from release.pipeline._engine import StepReport, StepState
 from release.pipeline._target import HotfixTarget
+from release.pipeline.plan import HotfixPlan
 from release.publish import Publisher, ReleaseView
 
 
@@ -37,19 +38,22 @@ def result_json(
     config: ReleaseConfig,
     target: HotfixTarget,
     publisher: Publisher,
-    versions: dict[str, tuple[str, str]],
+    plan: HotfixPlan,
     notes: dict[str, Path],
     steps: list[StepReport],
     dry_run: bool,
     error: str | None = None,
 ) -> dict[str, Any]:
-    """``tag``, ``branch``, ``versions``, ``release``, ``notes``, ``repo``, ``store`` and steps."""
+    """``tag``, ``branch``, ``versions``, ``plan``, ``release``, ``notes``, ``repo``, ``store``
+    and the steps."""
+    versions = plan.versions
     document: dict[str, Any] = {
         "tag": target.tag,
         "branch": target.branch,
         "base": target.base_tag,
         "versions": {name: after for name, (_, after) in versions.items()},
         "changed": {name: [b, a] for name, (b, a) in versions.items() if b != a},
+        "plan": plan.as_json(),
         "release": release_json(publisher.find(target.tag), config),
         "notes": {name: str(path) for name, path in notes.items()},
         "repo": str(config.root),

@@ -19,18 +19,13 @@ from release._fs import atomic_write
 from release.chain import get_networks, load_networks
 from release.distribution import signing
 from release.distribution._git import (
-    Change,
-    StepOutcome,
     bring_in_fixes,
-    changed_components,
     commit_timestamp,
     component_versions,
     current_branch,
     ensure_hotfix_branch,
     ensure_tag,
-    main_refs,
     open_repository,
-    plan_bump,
     preflight,
     push_release,
     resolve_commit,
@@ -39,6 +34,7 @@ from release.distribution._git import (
 from release.distribution._settings import ReleaseConfig
 from release.distribution.build import build_distribution
 from release.distribution.bump import (
+    ReleaseCommitPlan,
     apply_release_commit,
     plan_release_commit,
     release_commit_files,
@@ -53,10 +49,12 @@ from release.notes import (
     render_upgrade,
 )
 from release.notes.sources import RepositoryFacts, release_body_input, rollback_input, upgrade_input
+from release.outcome import Change, StepOutcome
 from release.pipeline._engine import Display, Step, StepReport
 from release.pipeline._journal import Journal
 from release.pipeline._run import NOTE_FILES, RunPaths, open_journal, run_until
 from release.pipeline._target import HotfixTarget, resolve_target, target_for_tag
+from release.pipeline.plan import HotfixPlan, make_plan
 from release.publish import (
     Plan,
     Publisher,
@@ -89,6 +87,8 @@ class HotfixOptions:
     base: str | None = None
     #: Commits to bring in; empty: the configuration's ``[hotfix] fixes``.
     fixes: tuple[str, ...] = ()
+    #: Components kept at their version whatever changed in them (with ``[hotfix] no_bump``).
+    no_bump: tuple[str, ...] = ()
     #: The release date (CHANGELOG, commit times); default: today (UTC).
     date: datetime.date | None = None
     dry_run: bool = False
@@ -102,7 +102,8 @@ class HotfixRun:
     repo: git.Repo
     publisher: Publisher
     target: HotfixTarget
-    fixes: tuple[str, ...]
+    #: What this hotfix is, computed once by :func:`prepare`.
+    plan: HotfixPlan
     date: datetime.date
     dry_run: bool
     paths: RunPaths
@@ -161,28 +162,31 @@ def _preflight(run: HotfixRun) -> StepOutcome:
 
 
 def _require_something_to_release(run: HotfixRun, base: git.Commit) -> None:
-    for ref in run.fixes:
-        resolve_commit(run.repo, ref)
-    branch = run.target.branch
+    plan, branch = run.plan, run.target.branch
     tip = run.repo.heads[branch].commit if branch in run.repo.heads else base
-    if not run.fixes and tip == base:
+    if not plan.to_pick and tip == base:
         raise NothingToReleaseError(
-            f"{branch} has no commit since {run.target.base_tag} and no fix was named: "
+            f"{branch} has no commit since {run.target.base_tag} and no fix to bring in: "
             "pass --fix REF (or set [hotfix] fixes in the configuration)"
         )
-    if all(before == after for before, after in planned_versions(run).values()):
+    if not plan.bumps:
+        kept = "; ".join(f"{k.component.name}: {k.reason}" for k in plan.kept)
         raise NothingToReleaseError(
-            f"no component changes since {run.target.base_tag}: the fixes "
-            f"({', '.join(run.fixes) or 'none named'}) touch no component's paths"
+            f"no component to bump since {run.target.base_tag}: the fixes "
+            f"({', '.join(plan.fix_refs) or 'none named'}) touch no component's counted paths"
+            + (f" ({kept})" if kept else "")
         )
 
 
 def _release_commit_files(run: HotfixRun) -> list[Path]:
     """The files the release commit writes: an interrupted run may have left them changed."""
-    plan = plan_release_commit(
-        run.repo, run.config, run.target.version, run.target.base_tag, rev="HEAD"
+    return release_commit_files(run.config, _release_commit_plan(run))
+
+
+def _release_commit_plan(run: HotfixRun) -> ReleaseCommitPlan:
+    return plan_release_commit(
+        run.repo, run.config, run.target.version, run.target.base_tag, run.plan.bumps
     )
-    return release_commit_files(run.config, plan)
 
 
 def _check_tag_belongs(run: HotfixRun, base: git.Commit) -> None:
@@ -228,10 +232,14 @@ def _fixes(run: HotfixRun) -> StepOutcome:
     if run.tagged:
         return StepOutcome(Change.UNCHANGED, "in the tag")
     branch = run.target.branch
-    if not run.fixes:
+    if not run.plan.fixes:
         return StepOutcome(Change.UNCHANGED, f"fixes already on {branch}")
     outcomes = bring_in_fixes(
-        run.repo, run.fixes, base_tag=run.target.base_tag, branch=branch, dry_run=run.dry_run
+        run.repo,
+        [fix.sha for fix in run.plan.fixes],
+        base_tag=run.target.base_tag,
+        branch=branch,
+        dry_run=run.dry_run,
     )
     changes = {outcome.change for outcome in outcomes}
     change = next(
@@ -244,9 +252,7 @@ def _release_commit(run: HotfixRun) -> StepOutcome:
     if run.tagged:
         versions = component_versions(run.repo, run.config.components, run.target.tag)
         return StepOutcome(Change.UNCHANGED, f"versions as tagged ({_shipped(run, versions)})")
-    plan = plan_release_commit(
-        run.repo, run.config, run.target.version, run.target.base_tag, rev="HEAD"
-    )
+    plan = _release_commit_plan(run)
     if not plan.bumps:
         raise NothingToReleaseError(
             f"no component changed since {run.target.base_tag}: the fixes touch no component path"
@@ -508,59 +514,30 @@ def prepare(config: ReleaseConfig, options: HotfixOptions) -> HotfixRun:
         target = target_for_tag(repo, options.tag)
     else:
         target = resolve_target(repo, publisher, base=options.base)
-    fixes = options.fixes or config.hotfix.fixes
+    tagged = target.tag in tag_names(repo)
+    # A tagged hotfix checks only the fixes named now: the configured ones are in the tag,
+    # and a CI checkout of the tag may not have their branches.
+    fixes = options.fixes if tagged else options.fixes or config.hotfix.fixes
+    plan = make_plan(repo, config, target, fix_refs=fixes, no_bump=options.no_bump, tagged=tagged)
     paths = RunPaths(config.workdir, target.tag)
     return HotfixRun(
         config=config,
         repo=repo,
         publisher=publisher,
         target=target,
-        fixes=fixes,
+        plan=plan,
         date=options.date or datetime.datetime.now(datetime.UTC).date(),
         dry_run=options.dry_run,
         paths=paths,
         journal=open_journal(paths, dry_run=options.dry_run),
-        tagged=target.tag in tag_names(repo),
+        tagged=tagged,
     )
-
-
-def versions_between(
-    repo: git.Repo, config: ReleaseConfig, base: str, rev: str
-) -> dict[str, tuple[str, str]]:
-    """Each component's version at ``base`` and at ``rev``."""
-    before = component_versions(repo, config.components, base)
-    after = component_versions(repo, config.components, rev)
-    return {name: (before[name], after[name]) for name in before}
-
-
-def planned_versions(run: HotfixRun) -> dict[str, tuple[str, str]]:
-    """Each component's version at the base and in the hotfix (tagged, or as planned)."""
-    repo, config, base = run.repo, run.config, run.target.base_tag
-    if run.tagged:
-        return versions_between(repo, config, base, run.target.tag)
-    before = component_versions(repo, config.components, base)
-    branch = run.target.branch
-    rev = branch if branch in repo.heads else base
-    changed = {c.name for c in changed_components(repo, config.components, base, rev)}
-    for ref in run.fixes:
-        fix = resolve_commit(repo, ref)
-        for parent in fix.parents[:1]:
-            changed |= {
-                c.name for c in changed_components(repo, config.components, parent.hexsha, ref)
-            }
-    main = main_refs(repo, main_branch=config.main_branch, remote=config.remote)
-    after = component_versions(repo, config.components, rev)
-    for component in config.components:
-        if component.name in changed:
-            bump = plan_bump(repo, component, base_tag=base, main=main, rev=rev)
-            after[component.name] = str(bump.target)
-    return {name: (before[name], after[name]) for name in before}
 
 
 def run_hotfix(run: HotfixRun, *, display: Display, until: str | None = None) -> HotfixResult:
     """Run the steps (up to ``until``) for the prepared ``run``."""
     # Commit times never go below the base or a fix (a tagged run has its fixes in the tag).
-    fixes = () if run.tagged else run.fixes
+    fixes = () if run.tagged else tuple(fix.sha for fix in run.plan.fixes)
     floor = max(
         resolve_commit(run.repo, ref).committed_date for ref in (run.target.base_tag, *fixes)
     )

@@ -15,8 +15,6 @@ import git
 
 from release._fs import atomic_write
 from release.distribution._git import (
-    Change,
-    StepOutcome,
     commit_paths,
     ensure_hotfix_branch,
     open_repository,
@@ -33,12 +31,14 @@ from release.notes import (
     update_blog_post,
 )
 from release.notes.sources import RepositoryFacts, blog_update_input, new_post_input
+from release.outcome import Change, StepOutcome
 from release.pipeline._engine import Display, Step, StepReport
 from release.pipeline._journal import Journal
 from release.pipeline._merge import merge_into_main
 from release.pipeline._run import RunPaths, open_journal, run_until
 from release.pipeline._target import HotfixTarget, target_for_tag
 from release.pipeline.hotfix import ensure_report, release_body
+from release.pipeline.plan import HotfixPlan, make_plan
 from release.publish import Publisher, ReleaseView, open_publisher, plan_promote, promote
 
 
@@ -57,6 +57,8 @@ class PromoteRun:
     repo: git.Repo
     publisher: Publisher
     target: HotfixTarget
+    #: What the promoted hotfix holds (computed once, as for ``inv hotfix``).
+    plan: HotfixPlan
     date: datetime.date
     dry_run: bool
     paths: RunPaths
@@ -193,6 +195,7 @@ def prepare_promote(config: ReleaseConfig, options: PromoteOptions) -> PromoteRu
         repo=repo,
         publisher=open_publisher(config.publish, root=config.root),
         target=target,
+        plan=make_plan(repo, config, target, fix_refs=(), tagged=True),
         date=options.date or datetime.datetime.now(datetime.UTC).date(),
         dry_run=options.dry_run,
         paths=paths,

@@ -171,8 +171,9 @@ _NOTES_2543 = """\
 """
 
 
-def changelog(*, released_2537: bool, unreleased_2543: bool) -> str:
-    """The CHANGELOG: the 2537 section (dated once released), then the 2543 one on top."""
+def changelog(*, released_2537: bool, unreleased_2543: bool, on_main: bool = False) -> str:
+    """The CHANGELOG: the 2537 section (dated once released), then the 2543 one on top; on
+    main after the 2543.0 tag, the 2543 section is dated and main's own is above it."""
     sections = [
         _changelog_section(
             "[2537] - 2025-09-17" if released_2537 else "[2537] - UNRELEASED",
@@ -181,8 +182,29 @@ def changelog(*, released_2537: bool, unreleased_2543: bool) -> str:
         )
     ]
     if unreleased_2543:
-        sections.insert(0, _changelog_section("[2543] - UNRELEASED", _NOTES_2543, VERSIONS_2543))
+        heading = "[2543] - 2025-11-03" if on_main else "[2543] - UNRELEASED"
+        sections.insert(0, _changelog_section(heading, _NOTES_2543, VERSIONS_2543))
+    if on_main:
+        sections.insert(0, _NEXT_SECTION)
     return _CHANGELOG_HEADER + "".join(f"\n{section}" for section in sections)
+
+
+#: Main's own section once 2543.0 is out, as Mithril writes it until the next distribution.
+_NEXT_SECTION = f"""\
+## {DISTRIBUTION_NAME} Distribution [XXXX] - UNRELEASED
+
+- Signer:
+  - Registration attempts are counted in the signer metrics.
+
+- Aggregator:
+  - Cardano database snapshots can be served per epoch.
+
+- Crates versions:
+
+| Crate | Version |
+| ----- | ------- |
+| N/A   | `-`     |
+"""
 
 
 def _changelog_section(heading: str, notes: str, versions: Mapping[str, str]) -> str:
@@ -357,6 +379,49 @@ pub fn init_logging(verbosity: u8) {
 """
 
 
+SIGNER_TEST_TOOLS = """\
+//! Test helpers of the signer (sandbox stand-in).
+
+/// A registration as the aggregator receives it, for a pool and a KES period.
+pub fn registration_for(pool: &PoolId, kes_period: u32) -> Registration {
+    Registration::fake(pool, kes_period)
+}
+"""
+
+AGGREGATOR_REGISTRATION_TESTS = """\
+//! Tests of signer registration in the aggregator (sandbox stand-in).
+
+#[test]
+fn a_registration_signed_in_the_epoch_is_accepted() {
+    let registration = fixtures::registration_signed_at(fixtures::EPOCH_START);
+    assert!(verify(&registration).is_ok());
+}
+"""
+
+#: The fix branch: a test helper, the fix, then a lint change in an aggregator test module
+#: inside its ``src/`` (the shape of Mithril's real fix branch), as (message, minute, files).
+FIX_SERIES: tuple[tuple[str, int, Files], ...] = (
+    (
+        "Add a test helper that builds signer registrations",
+        0,
+        {f"{SIGNER}/src/test_tools.rs": SIGNER_TEST_TOOLS},
+    ),
+    (
+        "Sign the protocol key afresh on every registration and accept the epoch's KES window",
+        30,
+        {
+            f"{SIGNER}/src/registration.rs": SIGNER_REGISTRATION_FIXED,
+            f"{AGGREGATOR}/src/kes_window.rs": AGGREGATOR_KES_WINDOW_FIXED,
+        },
+    ),
+    (
+        "Satisfy clippy in the aggregator's registration tests",
+        45,
+        {f"{AGGREGATOR}/src/tests/registration.rs": AGGREGATOR_REGISTRATION_TESTS},
+    ),
+)
+
+
 def node_sources(*, signer_registration: str, aggregator_kes_window: str) -> Files:
     return {
         f"{SIGNER}/src/main.rs": SIGNER_MAIN,
@@ -378,6 +443,7 @@ def release_toml(*, repository: str, workdir: str, store: str, minisign_key: str
             f'name = "{crate}"',
             f'manifest = "{crate}/Cargo.toml"',
             f'paths = ["{crate}/"]',
+            'ignore = ["**/tests/**"]',
         ]
         if crate in BUILDERS:
             lines.append(f'builder = "{BUILDERS[crate]}"')

@@ -13,7 +13,7 @@ from release.sandbox._git import DeterministicGit, Identity
 
 IDENTITY = Identity("Mithril Sandbox", "sandbox@mithril.invalid")
 MAIN_BRANCH = "main"
-TAGS = ("2537.0", "2543.0")
+TAGS = ("2537.0", "2537.0-pre", "2543.0", "2543.0-pre")
 
 
 def _at(*parts: int) -> datetime.datetime:
@@ -81,6 +81,9 @@ def build_repository(repository: Path, origin: Path) -> None:
             **content.blog_post_2537(),
         },
     )
+    # As in Mithril, the pre-release tag comes first and the release tag joins it on the
+    # same commit once the pre-release has been tested.
+    record.tag("2537.0-pre", _at(2025, 9, 17, 11, 0))
     record.tag("2537.0", _at(2025, 9, 17, 12, 0))
     record.commit(
         "Keep the protocol key of a recording epoch across signer restarts",
@@ -89,28 +92,31 @@ def build_repository(repository: Path, origin: Path) -> None:
     )
     record.commit(
         "Prepare distribution 2543",
-        _at(2025, 10, 30, 11, 0),
+        _at(2025, 11, 3, 9, 0),
         {
             **content.workspace(content.VERSIONS_2543),
             "CHANGELOG.md": content.changelog(released_2537=True, unreleased_2543=True),
         },
     )
-    record.commit(
-        "Publish the dev blog post of distribution 2543",
-        _at(2025, 11, 3, 9, 0),
-        content.blog_post_2543(),
-    )
+    record.tag("2543.0-pre", _at(2025, 11, 3, 11, 0))
     record.tag("2543.0", _at(2025, 11, 3, 12, 0))
 
-    git("switch", "--quiet", "-c", content.FIX_BRANCH)
+    # Mithril added the 2543 blog post on main after the tag: the hotfix branch, made from
+    # the tag, does not have it. Main then dated the 2543 section and opened its own.
     record.commit(
-        "Sign the protocol key afresh on every registration and accept the epoch's KES window",
-        _at(2025, 11, 6, 18, 30),
-        {
-            f"{signer}/src/registration.rs": content.SIGNER_REGISTRATION_FIXED,
-            f"{aggregator}/src/kes_window.rs": content.AGGREGATOR_KES_WINDOW_FIXED,
-        },
+        "Publish the dev blog post of distribution 2543",
+        _at(2025, 11, 3, 14, 0),
+        content.blog_post_2543(),
     )
+    record.commit(
+        "Date the 2543 CHANGELOG section and open the next one",
+        _at(2025, 11, 3, 15, 0),
+        {"CHANGELOG.md": content.changelog(released_2537=True, unreleased_2543=True, on_main=True)},
+    )
+
+    git("switch", "--quiet", "-c", content.FIX_BRANCH, "2543.0")
+    for message, minute, files in content.FIX_SERIES:
+        record.commit(message, _at(2025, 11, 6, 18, minute), files)
     git("switch", "--quiet", MAIN_BRANCH)
     record.commit(
         "Count registration attempts in the signer metrics",

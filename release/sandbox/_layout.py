@@ -1,7 +1,9 @@
 """Where the sandbox lives, whether it is usable, and creating it in one piece.
 
 A sandbox is used only once complete: creation writes a marker as its very last act, so a
-run killed half-way leaves a directory without it, which the next run rebuilds.
+run killed half-way leaves a directory without it, which the next run rebuilds (nothing in
+it was ever used). A complete sandbox that lost parts, or that an older layout made, may hold
+a user's releases, branches and key: it is reported, and only ``--reset`` rebuilds it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ MINISIGN_KEY = "keys/minisign.key"
 MINISIGN_PUBLIC_KEY = "keys/minisign.pub"
 #: Written last; its content is the layout version, so a changed layout is rebuilt too.
 MARKER = ".sandbox-complete"
-LAYOUT_VERSION = "1"
+#: 2: the 2543 blog post on main after the tag, main's own UNRELEASED CHANGELOG section,
+#: ``-pre`` tags, a fix branch of three commits, ``ignore`` globs in release.toml.
+LAYOUT_VERSION = "2"
+RESET_COMMAND = "inv sandbox --reset"
 
 
 class SandboxState(StrEnum):
@@ -66,6 +71,11 @@ class SandboxStatus:
             return SandboxAction.CREATE
         if self.state is SandboxState.INTACT and not reset:
             return SandboxAction.REUSE
+        if self.state is SandboxState.DAMAGED and not reset:
+            raise SandboxError(
+                f"the sandbox {self.root} is not usable: {self.detail}; `{RESET_COMMAND}` "
+                "rebuilds it from scratch (its releases, branches and signing key are lost)"
+            )
         return SandboxAction.REBUILD
 
 
@@ -91,7 +101,9 @@ def sandbox_status(base: Path) -> SandboxStatus:
     if not marker.is_file():
         return SandboxStatus(root, SandboxState.INCOMPLETE, "its creation did not finish")
     if marker.read_text(encoding="utf-8").strip() != LAYOUT_VERSION:
-        return SandboxStatus(root, SandboxState.DAMAGED, "it was made by another tool version")
+        return SandboxStatus(
+            root, SandboxState.DAMAGED, "it was made by another version of the tool (older layout)"
+        )
     missing = [
         name
         for name in (

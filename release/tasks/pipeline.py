@@ -26,7 +26,8 @@ from release.pipeline._engine import Display
 from release.pipeline._results import result_json, store_location
 from release.pipeline._select import Selection, select_config
 from release.pipeline._target import latest_hotfix_tag
-from release.pipeline.hotfix import HotfixRun, planned_versions, versions_between
+from release.pipeline.hotfix import HotfixRun
+from release.pipeline.plan import plan_lines
 from release.pipeline.promote import PromoteOptions, PromoteRun, prepare_promote, run_promote
 from release.tasks._cli import EXIT_ERROR, console, emit_json, reports_errors, task
 from release.tasks._progress import ConsoleDisplay, steps_table
@@ -41,7 +42,9 @@ _COMMON_HELP = {
 _HOTFIX_HELP = {
     **_COMMON_HELP,
     "base": "release tag to fix (default: the unfinished hotfix, else the last release)",
-    "fix": "commit or branch to cherry-pick (repeatable; default: [hotfix] fixes)",
+    "fix": "commit, A..B range or branch (its own commits) to bring in (repeatable; "
+    "default: [hotfix] fixes)",
+    "no_bump": "component to keep at its version whatever changed in it (repeatable)",
     "target": "only these targets (repeatable; a CI build matrix); default: every target",
 }
 
@@ -67,29 +70,27 @@ def _confirm(selection: Selection, question: str, *, yes: bool, dry_run: bool) -
 
 
 def _show_plan(run: HotfixRun, selection: Selection) -> None:
-    config = run.config
+    config, plan = run.config, run.plan
     where = "the embedded sandbox" if selection.sandbox else str(config.source)
     changes = ", ".join(
-        f"{name} {before} -> {after}"
-        for name, (before, after) in planned_versions(run).items()
-        if before != after
+        f"{name} {before} -> {after}" for name, (before, after) in plan.changed.items()
     )
-    lines = {
-        "config": where,
-        "repository": str(config.root),
-        "base": run.target.base_tag,
-        "branch": run.target.branch,
-        "fixes": ", ".join(run.fixes) or "(commits already on the branch)",
-        "versions": changes or "(no component changed yet)",
-        "publish": f"{config.publish.backend}: {store_location(config)}",
-    }
+    lines = [
+        ("config", where),
+        ("repository", str(config.root)),
+        ("base", run.target.base_tag),
+        ("branch", run.target.branch),
+        *plan_lines(plan),
+        ("versions", changes or "(no component changed yet)"),
+        ("publish", f"{config.publish.backend}: {store_location(config)}"),
+    ]
     if selection.note:
         console.print(selection.note, soft_wrap=True)
     console.print(
         f"[bold]{config.name} {run.target.tag}[/bold]" + (" (dry run)" if run.dry_run else "")
     )
-    for label, value in lines.items():
-        console.print(f"  {label:<11} {value}", soft_wrap=True, highlight=False)
+    for label, value in lines:
+        console.print(f"  {label:<11} {value}", soft_wrap=True, highlight=False, markup=False)
 
 
 def _hotfix_task(
@@ -97,6 +98,7 @@ def _hotfix_task(
     config: str,
     base: str,
     fix: list[str],
+    no_bump: list[str],
     date: str,
     dry_run: bool,
     yes: bool,
@@ -105,7 +107,13 @@ def _hotfix_task(
     question: str,
     targets: list[str] | None = None,
 ) -> None:
-    options = HotfixOptions(base=base or None, fixes=tuple(fix), date=_date(date), dry_run=dry_run)
+    options = HotfixOptions(
+        base=base or None,
+        fixes=tuple(fix),
+        no_bump=tuple(no_bump),
+        date=_date(date),
+        dry_run=dry_run,
+    )
     with select_config(config or None, cwd=Path.cwd(), dry_run=dry_run) as selection:
         release_config = _only_targets(selection.config, targets)
         run = prepare(release_config, options)
@@ -114,7 +122,6 @@ def _hotfix_task(
         _execute(
             lambda display: run_hotfix(run, display=display, until=until).steps,
             run=run,
-            versions=lambda: planned_versions(run),
             notes=run.documents,
             json=json,
         )
@@ -136,7 +143,6 @@ def _execute(
     steps: Callable[[Display], list[StepReport]],
     *,
     run: HotfixRun | PromoteRun,
-    versions: Callable[[], dict[str, tuple[str, str]]],
     notes: Callable[[], dict[str, Path]],
     json: bool,
 ) -> None:
@@ -150,7 +156,7 @@ def _execute(
                     config=run.config,
                     target=run.target,
                     publisher=run.publisher,
-                    versions=versions(),
+                    plan=run.plan,
                     notes=notes(),
                     steps=failure.reports,
                     dry_run=run.dry_run,
@@ -162,7 +168,7 @@ def _execute(
         config=run.config,
         target=run.target,
         publisher=run.publisher,
-        versions=versions(),
+        plan=run.plan,
         notes=notes(),
         steps=reports,
         dry_run=run.dry_run,
@@ -200,6 +206,7 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
         c: Context,
         base: str = "",
         fix: list[str] | None = None,
+        no_bump: list[str] | None = None,
         target: list[str] | None = None,
         config: str = "",
         date: str = "",
@@ -211,6 +218,7 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
             config=config,
             base=base,
             fix=fix or [],
+            no_bump=no_bump or [],
             targets=target or [],
             date=date,
             dry_run=dry_run,
@@ -222,7 +230,9 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
 
     run.__doc__ = doc
     run.__name__ = name
-    return task(name=name, help=_HOTFIX_HELP, iterable=["fix", "target"])(reports_errors(run))
+    return task(name=name, help=_HOTFIX_HELP, iterable=["fix", "no_bump", "target"])(
+        reports_errors(run)
+    )
 
 
 hotfix_task = _hotfix_slice(
@@ -276,9 +286,6 @@ def _promote_task(
         _execute(
             lambda display: run_promote(run, display=display, until=until).steps,
             run=run,
-            versions=lambda: versions_between(
-                run.repo, run.config, run.target.base_tag, run.target.tag
-            ),
             notes=run.documents,
             json=json,
         )
