@@ -13,7 +13,8 @@ from conftest import ROOT, inv
 from invoke import Task
 
 from release.tasks import namespace
-from release.tasks._cli import HELP_FLAGS, SHORT_OPTIONS, ReleaseTask
+from release.tasks._cli import SHORT_OPTIONS, ReleaseTask
+from release.tasks._parser import HELP_FLAGS
 
 
 def _listed_tasks() -> dict[str, str]:
