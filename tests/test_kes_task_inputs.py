@@ -77,6 +77,16 @@ def test_a_file_that_is_not_utf8_is_named(pool, argv, bad, what):
     assert _tree(pool) == before
 
 
+def test_a_huge_file_is_refused_unread(pool):
+    with (pool / "node.cert").open("wb") as handle:
+        handle.truncate(64 * 1024 * 1024)  # sparse: 64 MiB of zeros
+    result = inv(*CHECK, "--at", AT, cwd=pool)
+    _refused(
+        result,
+        "the operational certificate node.cert is not a text envelope: larger than 65536 bytes",
+    )
+
+
 @pytest.mark.parametrize(
     ("bad", "content", "message"),
     [

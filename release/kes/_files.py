@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from release.kes._envelope import MAX_ENVELOPE_SIZE
 from release.kes._errors import EnvelopeError, KesError
 
 T = TypeVar("T")
@@ -22,9 +23,14 @@ def load_envelope_file(path: str | Path, what: str, parse: Callable[[str], T]) -
     ``parse`` found wrong with it (same error class, the file's name in front).
     """
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as handle:  # a whole disk image passed by mistake stays there
+            data = handle.read(MAX_ENVELOPE_SIZE + 1)
     except OSError as failure:
         raise EnvelopeError(f"cannot read the {what} {path}: {failure.strerror}") from None
+    if len(data) > MAX_ENVELOPE_SIZE:
+        raise EnvelopeError(
+            f"the {what} {path} is not a text envelope: larger than {MAX_ENVELOPE_SIZE} bytes"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as failure:
