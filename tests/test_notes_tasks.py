@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -41,7 +40,7 @@ def sandbox(tmp_path_factory) -> Path:
     config = ensure_sandbox(tmp_path_factory.mktemp("notes"))
     repo = config.parent / "mithril"
     git(repo, "switch", "--quiet", "-c", "hotfix/2543.1", "2543.0")
-    git(repo, "cherry-pick", "fix/kes-registration")
+    git(repo, "cherry-pick", "2543.0..fix/kes-registration")
     set_version(repo / "mithril-signer" / "Cargo.toml", "0.2.273", "0.2.276")
     set_version(repo / "mithril-aggregator" / "Cargo.toml", "0.7.90", "0.7.93")
     lock = repo / "Cargo.lock"
@@ -134,20 +133,22 @@ def test_upgrade_with_explicit_changes(sandbox, capsys):
     assert "## What changes\n\n- Signers register again after a restart.\n" in text
 
 
-def test_blog_updates_the_existing_post_and_changes_nothing_on_disk(sandbox, capsys):
-    post = sandbox.parent / "mithril" / BLOG
-    before = post.read_bytes()
+def test_blog_updates_the_post_on_main_and_changes_nothing(sandbox, capsys):
+    # The post is on main only (added after the 2543.0 tag); the hotfix branch is checked out.
+    repo = sandbox.parent / "mithril"
+    assert not (repo / BLOG).exists()
+    before = git(repo, "for-each-ref")
     printed = run(notes.blog, capsys, date="2025-11-07", json=True, config=str(sandbox))
     document = json.loads(printed)
     assert document["document"] == BLOG
     assert document["text"].count(":::info[Update 2025/11/07]") == 1
     assert "-d 2543.1-hotfix" in document["text"]
-    assert post.read_bytes() == before
+    assert not (repo / BLOG).exists() and git(repo, "for-each-ref") == before
 
 
 def test_blog_written_in_place_twice_keeps_one_admonition(sandbox, tmp_path, capsys):
     post = tmp_path / "post.md"
-    shutil.copy(sandbox.parent / "mithril" / BLOG, post)
+    post.write_text(git(sandbox.parent / "mithril", "show", f"main:{BLOG}") + "\n")
     for _ in range(2):
         run(notes.blog, capsys, date="2025-11-07", config=str(sandbox), out=str(post))
     assert post.read_text(encoding="utf-8").count(":::info[Update ") == 1

@@ -121,7 +121,8 @@ def test_hotfix_then_promote_end_to_end(tmp_path):
     states = {step["step"]: step["state"] for step in planned["steps"]}
     assert (states["preflight"], states["fixes"], states["build"]) == ("done", "done", "to do")
 
-    # Promote, twice: latest release, one blog admonition, hotfix merged into main.
+    # Promote, twice: latest release, the published post updated once on main, the fixes
+    # brought into main with versions of its own (Mithril's PR #2773 and #2774).
     promoted = run_json("promote", TAG, "--date", "2025-11-08", cwd=tmp_path)
     twice = run_json("promote", TAG, "--date", "2025-11-09", cwd=tmp_path)
     assert promoted["release"]["state"] == "release" and promoted["release"]["latest"] is True
@@ -130,13 +131,32 @@ def test_hotfix_then_promote_end_to_end(tmp_path):
     assert list(index["releases"]) == [TAG]  # one release, however many runs
     body = json.dumps(index)
     assert "release-mainnet" in body and "release-preprod" in body
-    post = repo / twice["notes"]["blog"].split(str(repo) + "/")[1]
-    text = post.read_text()
+    post = "docs/website/blog/2025-11-03-distribution-2543.md"
+    assert twice["notes"]["blog"] == str(repo / post)
+    text = git(repo, "show", f"main:{post}")
     assert text.count(":::info[Update 2025/11/08]") == 1 and text.count(":::info[") == 1
     assert f"-d {TAG}" in text and "`0.2.276`" in text and "-d 2543.0 " not in text
-    assert git(repo, "merge-base", "--is-ancestor", BRANCH, "main") == ""
+    blog_dir = git(repo, "ls-tree", "--name-only", "main", "docs/website/blog/").splitlines()
+    assert len([name for name in blog_dir if name.endswith("-distribution-2543.md")]) == 1
+    assert git(repo, "ls-tree", "--name-only", BRANCH, "docs/website/blog/").count("2543") == 0
     assert git(paths["origin"], "rev-parse", "main") == git(repo, "rev-parse", "main")
-    assert 'version = "0.2.276"' in git(repo, "show", "main:mithril-signer/Cargo.toml")
+    # Main holds the three fixes, the signer one patch above the hotfix (main's code differs)
+    # and its own UNRELEASED section above the hotfix's section of the distribution.
+    picked = git(repo, "log", "--format=%s", "--grep=cherry picked from commit", "2543.0..main")
+    assert (
+        picked.splitlines()
+        == git(repo, "log", "--format=%s", "2543.0..fix/kes-registration").splitlines()
+    )
+    assert 'version = "0.2.277"' in git(repo, "show", "main:mithril-signer/Cargo.toml")
+    assert 'name = "mithril-signer"\nversion = "0.2.277"' in git(repo, "show", "main:Cargo.lock")
+    headings = [
+        line for line in git(repo, "show", "main:CHANGELOG.md").splitlines() if line[:3] == "## "
+    ]
+    assert headings == [
+        "## Mithril Distribution [XXXX] - UNRELEASED",
+        f"## Mithril Distribution [2543.1] - {DATE}",
+        "## Mithril Distribution [2537] - 2025-09-17",
+    ]
     status = inv("status", "--json", cwd=tmp_path)
     assert status.returncode == 0, status.stderr
     states = json.loads(status.stdout)

@@ -434,3 +434,76 @@ def describe_git_failure(failure: git.GitCommandError) -> str:
     command = " ".join(str(part) for part in failure.command[:3])
     detail = str(failure.stderr).strip().replace("\n", " ") or f"exit status {failure.status}"
     return _redact(f"`{command} ...` failed: {detail}")
+
+
+# -- forward-port primitives ----------------------------------------------------------------
+
+
+def cherry_pick_in_progress(repo: git.Repo) -> str | None:
+    """The commit a half-done cherry-pick is applying, None when there is none."""
+    head = Path(repo.git_dir) / "CHERRY_PICK_HEAD"
+    return head.read_text().strip() if head.is_file() else None
+
+
+def start_cherry_pick(repo: git.Repo, sha: str) -> list[str]:
+    """Cherry-pick ``sha`` (``-x``); the conflicted files, empty when it committed cleanly.
+
+    A pick whose changes are already in the tree is skipped (nothing to commit).
+    """
+    try:
+        repo.git.cherry_pick("-x", sha)
+    except git.GitCommandError as failure:
+        conflicts = repo.git.diff("--name-only", "--diff-filter=U").splitlines()
+        if conflicts:
+            return conflicts
+        if cherry_pick_in_progress(repo) and "is now empty" in str(failure.stderr):
+            repo.git.cherry_pick("--skip")
+            return []
+        raise
+    return []
+
+
+def keep_ours_and_continue(repo: git.Repo, files: Sequence[str]) -> None:
+    """Settle the cherry-pick's conflicts in ``files`` with the branch's side, and commit."""
+    repo.git.checkout("--ours", "--", *files)
+    repo.git.add("--", *files)
+    with repo.git.custom_environment(GIT_EDITOR="true"):
+        repo.git.cherry_pick("--continue")
+
+
+def abort_cherry_pick(repo: git.Repo) -> None:
+    if cherry_pick_in_progress(repo):
+        repo.git.cherry_pick("--abort")
+
+
+def checkout(repo: git.Repo, branch: str, *, create_from: str | None = None) -> None:
+    if create_from is None:
+        repo.git.checkout(branch)
+    else:
+        repo.git.checkout("-b", branch, create_from)
+
+
+def fast_forward(repo: git.Repo, branch: str, to: str) -> None:
+    """Check out ``branch`` and move it to ``to``, which must contain it."""
+    repo.git.checkout(branch)
+    repo.git.merge("--ff-only", to)
+
+
+def delete_branch(repo: git.Repo, branch: str) -> None:
+    repo.git.branch("-D", branch)
+
+
+def paths_differ(repo: git.Repo, old: str, new: str, paths: Sequence[str]) -> bool:
+    """Whether any file under ``paths`` (git pathspecs, ``:!x`` excludes) differs."""
+    return bool(repo.git.diff("--name-only", "--no-renames", old, new, "--", *paths).strip())
+
+
+def push_branch(repo: git.Repo, *, remote: str, branch: str) -> None:
+    """Push ``branch`` as it is (never forced); a rejection names the remote, redacted."""
+    try:
+        with repo.git.custom_environment(GIT_TERMINAL_PROMPT="0"):
+            repo.git.push(remote, f"refs/heads/{branch}:refs/heads/{branch}")
+    except git.GitCommandError as failure:
+        raise PushRejectedError(
+            f"push of {branch} to {remote} failed: {_redact(str(failure.stderr).strip())}"
+        ) from None

@@ -29,6 +29,8 @@ from release.outcome import Change, StepOutcome
 
 #: How many changed paths a bump reason names before it says "and N more".
 SHOWN_PATHS = 3
+#: The subject of the release commit starts so; the forward-port to main leaves it out.
+RELEASE_COMMIT_PREFIX = "chore: prepare distribution"
 
 
 def under(path: str, prefix: str) -> bool:
@@ -185,7 +187,7 @@ class ReleaseCommitPlan:
 
     @property
     def message(self) -> str:
-        lines = [f"chore: prepare distribution {self.version}", ""]
+        lines = [f"{RELEASE_COMMIT_PREFIX} {self.version}", ""]
         lines += [f"- {bump.component.name}: {bump.base} -> {bump.target}" for bump in self.bumps]
         return "\n".join(lines).rstrip() + "\n"
 

@@ -38,10 +38,11 @@ class ChangelogSection:
         return self.date != UNRELEASED
 
 
-def top_section(text: str, name: str) -> ChangelogSection:
-    """The first ``## {name} Distribution [...] - ...`` section of the changelog."""
+def distribution_sections(text: str, name: str) -> list[ChangelogSection]:
+    """Every ``## {name} Distribution [...] - ...`` section, in the order of the file."""
     lines = text.split("\n")
     heading = _heading_pattern(name)
+    found = []
     for index, line in enumerate(lines):
         match = heading.fullmatch(line)
         if match is None:
@@ -50,8 +51,45 @@ def top_section(text: str, name: str) -> ChangelogSection:
             (later for later in range(index + 1, len(lines)) if lines[later].startswith("## ")),
             len(lines),
         )
-        return ChangelogSection(match["label"], match["date"], index, end)
-    raise ChangelogError(f'no "## {name} Distribution [...] - ..." heading in the changelog')
+        found.append(ChangelogSection(match["label"], match["date"], index, end))
+    return found
+
+
+def top_section(text: str, name: str) -> ChangelogSection:
+    """The first ``## {name} Distribution [...] - ...`` section of the changelog."""
+    sections = distribution_sections(text, name)
+    if not sections:
+        raise ChangelogError(f'no "## {name} Distribution [...] - ..." heading in the changelog')
+    return sections[0]
+
+
+def adopt_section(text: str, released: str, *, name: str, version: DistributionVersion) -> str:
+    """``text`` (main's changelog) with its section of ``version``'s distribution replaced by
+    the one ``released`` (the hotfix's changelog) has for ``version``.
+
+    Main keeps its own sections (``[XXXX] - UNRELEASED`` on top) and every other one byte
+    for byte; the distribution's section (``[2543] - 2025-11-03``) becomes the hotfix's
+    (``[2543.1] - ...`` with its crates table), as Mithril's "apply hotfix" change did.
+    """
+    source = next(
+        (s for s in distribution_sections(released, name) if s.label == version.number), None
+    )
+    if source is None:
+        raise ChangelogError(f"the released changelog has no [{version.number}] section")
+    released_lines = released.split("\n")
+    section = released_lines[source.start : source.end]
+    lines = text.split("\n")
+    family = f"{version.yyww:04d}"
+    sections = distribution_sections(text, name)
+    own = next((s for s in sections if s.label == family or s.label.startswith(f"{family}.")), None)
+    if own is not None:
+        lines[own.start : own.end] = section
+        return "\n".join(lines)
+    later = next((s for s in sections if s.released), None)
+    if later is None:
+        raise ChangelogError(f"no section to put [{version.number}] beside in the changelog")
+    lines[later.start : later.start] = section
+    return "\n".join(lines)
 
 
 def crates_table(versions: Mapping[str, str]) -> list[str]:

@@ -14,6 +14,7 @@ import git
 from release.distribution._git import component_version_at, open_repository, tag_names
 from release.distribution._settings import Component, ReleaseConfig
 from release.distribution.build import archive_name
+from release.distribution.bump import counted_changes
 from release.distribution.signing import MINISIGN_PUBLIC_KEY_FILE, read_minisign_public_key
 from release.distribution.versions import (
     DistributionVersion,
@@ -54,9 +55,10 @@ class Distribution:
 class RepositoryFacts:
     """What the notes need to know about the target repository and its releases."""
 
-    def __init__(self, config: ReleaseConfig) -> None:
+    def __init__(self, config: ReleaseConfig, *, repo: git.Repo | None = None) -> None:
         self.config = config
-        self.repo: git.Repo = open_repository(config.root)
+        #: The repository the pipeline already opened, else opened here (the notes tasks).
+        self.repo: git.Repo = repo if repo is not None else open_repository(config.root)
 
     def component(self, builder: str) -> Component:
         for component in self.config.components:
@@ -99,22 +101,17 @@ class RepositoryFacts:
 
     def change_subjects(self, base: str, tag: str) -> tuple[str, ...]:
         """Subjects of the commits between ``base`` and ``tag`` that changed component sources
-        (not only manifests, lock files or the changelog): what the hotfix changes."""
+        (not only manifests, lock files, the changelog or paths a component ignores): what the
+        hotfix changes."""
         bookkeeping = {component.manifest.as_posix() for component in self.config.components}
         subjects = []
         for commit in self.repo.iter_commits(f"{base}..{tag}", no_merges=True, reverse=True):
-            touched = {str(PurePosixPath(path)) for path in commit.stats.files}
-            sources = {
+            touched = [
                 path
-                for path in touched - bookkeeping
-                if PurePosixPath(path).name != "Cargo.lock"
-                and any(
-                    path.startswith(prefix)
-                    for component in self.config.components
-                    for prefix in component.paths
-                )
-            }
-            if sources:
+                for path in map(str, commit.stats.files)
+                if path not in bookkeeping and PurePosixPath(path).name != "Cargo.lock"
+            ]
+            if any(counted_changes(component, touched) for component in self.config.components):
                 subjects.append(str(commit.summary))
         return tuple(subjects)
 

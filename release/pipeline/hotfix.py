@@ -396,7 +396,7 @@ def _publish(run: HotfixRun) -> StepOutcome:
     request = {
         "tag": run.target.tag,
         "name": f"{run.config.name} v{run.target.version}",
-        "body": release_body(run.config, run.target, run.paths, ReleaseStage.PRERELEASE),
+        "body": release_body(run.config, run.repo, run.target, run.paths, ReleaseStage.PRERELEASE),
         "files": files,
         "target_commitish": resolve_commit(run.repo, run.target.tag).hexsha,
     }
@@ -426,12 +426,16 @@ def _describe_plan(plan: Plan) -> str:
 
 
 def release_body(
-    config: ReleaseConfig, target: HotfixTarget, paths: RunPaths, stage: ReleaseStage
+    config: ReleaseConfig,
+    repo: git.Repo,
+    target: HotfixTarget,
+    paths: RunPaths,
+    stage: ReleaseStage,
 ) -> str:
     """The release notes for ``stage``: the pre-release's, or the promoted release's."""
     return render_release_body(
         release_body_input(
-            RepositoryFacts(config),
+            RepositoryFacts(config, repo=repo),
             tag=target.tag,
             stage=stage,
             public_key=paths.dist / signing.MINISIGN_PUBLIC_KEY_FILE,
@@ -458,7 +462,7 @@ def ensure_report(config: ReleaseConfig, paths: RunPaths, *, dry_run: bool) -> N
 
 
 def _notes(run: HotfixRun) -> StepOutcome:
-    facts = RepositoryFacts(run.config)
+    facts = RepositoryFacts(run.config, repo=run.repo)
     report = load_report(run.paths.regression)
     documents = {
         "rollback": render_rollback(

@@ -92,7 +92,7 @@ class HotfixPlan:
         }
 
 
-def _blog_post(
+def blog_post_on(
     repo: git.Repo, config: ReleaseConfig, distribution: str, refs: Sequence[tuple[str, str]]
 ) -> BlogPostLocation:
     """The distribution's post on the first of ``refs`` (where, ref) that has one."""
@@ -111,18 +111,23 @@ def _blog_post(
     return BlogPostLocation(NO_POST, None)
 
 
+def main_post_refs(config: ReleaseConfig) -> list[tuple[str, str]]:
+    """Where main's copy of a post is read from: the remote's main first, then the local one."""
+    main, remote = config.main_branch, config.remote
+    return [(ON_MAIN, f"refs/remotes/{remote}/{main}"), (ON_MAIN, f"refs/heads/{main}")]
+
+
 def find_blog_post(repo: git.Repo, config: ReleaseConfig, target: HotfixTarget) -> BlogPostLocation:
     """The distribution's post: on the remote's main (or the local main), else the hotfix
     branch; a post added on main after the release tag is not on the hotfix branch."""
-    main, branch, remote = config.main_branch, target.branch, config.remote
+    branch, remote = target.branch, config.remote
     refs = [
-        (ON_MAIN, f"refs/remotes/{remote}/{main}"),
-        (ON_MAIN, f"refs/heads/{main}"),
+        *main_post_refs(config),
         (ON_HOTFIX, f"refs/heads/{branch}"),
         (ON_HOTFIX, f"refs/remotes/{remote}/{branch}"),
         (ON_HOTFIX, f"refs/tags/{target.base_tag}"),
     ]
-    return _blog_post(repo, config, f"{target.version.yyww:04d}", refs)
+    return blog_post_on(repo, config, f"{target.version.yyww:04d}", refs)
 
 
 def _forward_port(config: ReleaseConfig) -> str:

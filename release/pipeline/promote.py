@@ -1,8 +1,9 @@
 """``inv promote TAG``: a tested pre-release becomes the latest release.
 
 Steps: preflight, release (pre-release -> release, the body's compatibility table now naming
-the release networks), blog (the distribution's dev blog post announces the hotfix, on the
-hotfix branch), push (the branch), merge (the hotfix branch back into main, pushed).
+the release networks), blog (the distribution's dev blog post announces the hotfix where it is
+published: on main, where Mithril adds it after the tag), push (the hotfix branch),
+forward-port (the fixes brought into main with versions of its own, pushed).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import git
 
 from release._fs import atomic_write
 from release.distribution._git import (
+    checkout,
     commit_paths,
     ensure_hotfix_branch,
     open_repository,
@@ -33,12 +35,12 @@ from release.notes import (
 from release.notes.sources import RepositoryFacts, blog_update_input, new_post_input
 from release.outcome import Change, StepOutcome
 from release.pipeline._engine import Display, Step, StepReport
+from release.pipeline._forward_port import BRANCH_PREFIX, ForwardPortTarget, forward_port
 from release.pipeline._journal import Journal
-from release.pipeline._merge import merge_into_main
 from release.pipeline._run import RunPaths, open_journal, run_until
 from release.pipeline._target import HotfixTarget, target_for_tag
 from release.pipeline.hotfix import ensure_report, release_body
-from release.pipeline.plan import HotfixPlan, make_plan
+from release.pipeline.plan import ON_HOTFIX, HotfixPlan, make_plan
 from release.publish import Publisher, ReleaseView, open_publisher, plan_promote, promote
 
 
@@ -90,13 +92,15 @@ def _preflight(run: PromoteRun) -> StepOutcome:
             f"{'' if view is None else ' (it is still a draft)'}: run `inv hotfix` first"
         )
     run.release = view
-    branch = preflight(run.repo, branches={run.config.main_branch, run.target.branch})
+    # The forward-port branch too: a person who settled a conflict there runs promote again.
+    branches = {run.config.main_branch, run.target.branch, BRANCH_PREFIX + run.target.tag}
+    branch = preflight(run.repo, branches=branches)
     return StepOutcome(Change.UNCHANGED, f"{view.state} {run.target.tag}; clean tree on {branch}")
 
 
 def _release(run: PromoteRun) -> StepOutcome:
     ensure_report(run.config, run.paths, dry_run=run.dry_run)
-    body = release_body(run.config, run.target, run.paths, ReleaseStage.RELEASE)
+    body = release_body(run.config, run.repo, run.target, run.paths, ReleaseStage.RELEASE)
     plan = plan_promote(run.publisher, tag=run.target.tag, body=body)
     if plan.complete:
         return StepOutcome(Change.UNCHANGED, f"latest release: {run.release.url_or_path}")  # type: ignore[union-attr]
@@ -110,12 +114,15 @@ def _release(run: PromoteRun) -> StepOutcome:
 
 
 def _blog(run: PromoteRun) -> StepOutcome:
-    config, version = run.config, run.target.version
-    distribution = f"{version.yyww:04d}"
-    facts = RepositoryFacts(config)
-    existing = _post_on_branch(run, distribution)
-    if existing is not None:
-        path, text = existing
+    """Update the distribution's post where it is published (main, as Mithril adds it there
+    after the tag), or on the hotfix branch when only that has it; a new post only when the
+    distribution has none anywhere."""
+    config, location = run.config, run.plan.blog
+    distribution = f"{run.target.version.yyww:04d}"
+    facts = RepositoryFacts(config, repo=run.repo)
+    if location.path is not None and location.ref is not None:
+        path = config.root / location.path
+        text: str | None = _read_blob(run, location.ref, location.path.as_posix())
         update = blog_update_input(
             facts, tag=run.target.tag, date=run.date, base_tag=run.target.base_tag
         )
@@ -126,33 +133,34 @@ def _blog(run: PromoteRun) -> StepOutcome:
         text, updated = None, new_blog_post(post, repo_root=config.root)
     run.blog_post = path
     relative = path.relative_to(config.root)
+    on = run.target.branch if location.where == ON_HOTFIX else config.main_branch
     if text == updated:
-        return StepOutcome(Change.UNCHANGED, f"{relative} announces {run.target.tag}")
+        return StepOutcome(Change.UNCHANGED, f"{relative} on {on} announces {run.target.tag}")
     if run.dry_run:
-        return StepOutcome(Change.PLANNED, f"{'update' if text else 'write'} {relative}")
-    ensure_hotfix_branch(run.repo, version, run.target.base_tag, remote=config.remote)
+        return StepOutcome(Change.PLANNED, f"{'update' if text else 'write'} {relative} on {on}")
+    if location.where == ON_HOTFIX:
+        ensure_hotfix_branch(
+            run.repo, run.target.version, run.target.base_tag, remote=config.remote
+        )
+    else:
+        checkout(run.repo, config.main_branch)
     atomic_write(path, updated)
     verb = "announce" if text else "add the post of"
     message = f"docs: {verb} {run.target.tag} in the {distribution} distribution blog post"
-    return commit_paths(run.repo, [relative], message)
+    committed = commit_paths(run.repo, [relative], message)
+    if location.where != ON_HOTFIX:
+        push_release(
+            run.repo,
+            remote=config.remote,
+            branch=config.main_branch,
+            tag=run.target.tag,
+        )
+    return StepOutcome(committed.change, f"{committed.detail} on {on}")
 
 
-def _post_on_branch(run: PromoteRun, distribution: str) -> tuple[Path, str] | None:
-    """The distribution's post as the hotfix branch has it, wherever the work tree is."""
-    config, branch = run.config, run.target.branch
-    local = f"refs/heads/{branch}"
-    known = {ref.path for ref in run.repo.refs}
-    ref = local if local in known else f"refs/remotes/{config.remote}/{branch}"
-    try:
-        folder = resolve_commit(run.repo, ref).tree / config.blog_dir.as_posix()
-    except KeyError:
-        return None
-    suffix = f"-distribution-{distribution}.md"
-    names = sorted(blob.name for blob in folder.blobs if blob.name.endswith(suffix))
-    if not names:
-        return None
-    blob = folder / names[0]
-    return config.root / config.blog_dir / names[0], blob.data_stream.read().decode()
+def _read_blob(run: PromoteRun, ref: str, path: str) -> str:
+    blob = resolve_commit(run.repo, ref).tree / path
+    return blob.data_stream.read().decode("utf-8")
 
 
 def _push(run: PromoteRun) -> StepOutcome:
@@ -165,9 +173,10 @@ def _push(run: PromoteRun) -> StepOutcome:
     )
 
 
-def _merge(run: PromoteRun) -> StepOutcome:
+def _forward_port(run: PromoteRun) -> StepOutcome:
+    target = ForwardPortTarget(run.target.tag, run.target.version, run.target.base_tag)
+    outcome = forward_port(run.repo, run.config, target, dry_run=run.dry_run, finish_on_main=True)
     main = run.config.main_branch
-    outcome = merge_into_main(run.repo, branch=run.target.branch, main=main, dry_run=run.dry_run)
     pushed = push_release(
         run.repo, remote=run.config.remote, branch=main, tag=run.target.tag, dry_run=run.dry_run
     )
@@ -181,7 +190,7 @@ STEPS: tuple[Step[PromoteRun], ...] = (
     Step("release", "pre-release -> latest release", _release),
     Step("blog", "announce the hotfix in the dev blog post", _blog),
     Step("push", "push the hotfix branch", _push),
-    Step("merge", "merge the hotfix branch into main", _merge),
+    Step("forward-port", "bring the fixes into main, with versions of its own", _forward_port),
 )
 
 

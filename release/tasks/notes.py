@@ -30,6 +30,7 @@ from release.notes.sources import (
     rollback_input,
     upgrade_input,
 )
+from release.pipeline.plan import blog_post_on, main_post_refs
 from release.sandbox import SandboxState, sandbox_status
 from release.tasks._cli import console, emit_json, reports_errors, task
 
@@ -193,20 +194,33 @@ def blog(
     day = _date(date)
     distribution = f"{parse_distribution_version(tag).yyww:04d}"
     blog_dir = release_config.root / release_config.blog_dir
-    post = find_blog_post(blog_dir, distribution)
     fixes = tuple(fix or ())
+    post = _published_post(facts, blog_dir, distribution)
     if post is not None:
+        document, published = post
         update = blog_update_input(facts, tag=tag, date=day, base_tag=base or None, fixes=fixes)
-        text = update_blog_post(
-            post.read_text(encoding="utf-8"), update, repo_root=release_config.root
-        )
-        document = str(post.relative_to(release_config.root))
+        text = update_blog_post(published, update, repo_root=release_config.root)
     else:
         text = new_blog_post(
             new_post_input(facts, tag=tag, changes=fixes), repo_root=release_config.root
         )
         document = str(blog_post_path(release_config.blog_dir, day, distribution))
     _deliver(document, text, out, dry_run=dry_run, json=json)
+
+
+def _published_post(
+    facts: RepositoryFacts, blog_dir: Path, distribution: str
+) -> tuple[str, str] | None:
+    """The distribution's post (path, text): in the work tree, else on main (Mithril adds
+    it there after the tag, so a hotfix branch checked out here does not have it)."""
+    local = find_blog_post(blog_dir, distribution)
+    if local is not None:
+        return str(local.relative_to(facts.config.root)), local.read_text(encoding="utf-8")
+    found = blog_post_on(facts.repo, facts.config, distribution, main_post_refs(facts.config))
+    if found.path is None or found.ref is None:
+        return None
+    blob = facts.repo.commit(found.ref).tree / found.path.as_posix()
+    return str(found.path), blob.data_stream.read().decode("utf-8")
 
 
 def _date(text: str) -> datetime.date:
