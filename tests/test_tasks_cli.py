@@ -73,7 +73,16 @@ def test_help_after_the_task_name_shows_its_usage_and_runs_nothing(name, tmp_pat
     for option in _option_names(name):
         assert f"--{option}" in result.stdout, (name, option)
     assert result.stderr == ""
+    # Which options are the positional arguments, in order (Invoke's help does not say).
+    assert ("Arguments, in order: " in result.stdout) == (name in POSITIONAL)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_positional_arguments_are_shown_in_their_order(tmp_path):
+    result = inv("kes.verify", "--help", cwd=tmp_path)
+    assert "Arguments, in order: VK MESSAGE SIGNATURE (or --vk, --message, --signature)." in (
+        result.stdout
+    )
 
 
 @pytest.mark.parametrize("flag", HELP_FLAGS)

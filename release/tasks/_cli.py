@@ -49,6 +49,15 @@ class ReleaseTask(invoke.Task):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **{**kwargs, "auto_shortflags": False})
+        if self.positional:
+            # Invoke's help lists positional arguments among the options, unmarked
+            # (pyinvoke/invoke#449): say in the help text which they are, and in what order.
+            dashed = [name.replace("_", "-") for name in self.positional]
+            self.__doc__ = (
+                f"{(self.__doc__ or '').rstrip()}\n\n"
+                f"Arguments, in order: {' '.join(name.upper() for name in dashed)}"
+                f" (or {', '.join(f'--{name}' for name in dashed)})."
+            )
 
     def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
         """Invoke's options for one argument, plus its short option if it has one.
