@@ -169,3 +169,18 @@ def test_the_readme_lists_the_short_options_of_the_table():
     )
     assert listed.pop("h") == "is"  # "`-h` is help"
     assert listed == {letter: name for name, letter in SHORT_OPTIONS.items()}
+
+
+@pytest.mark.parametrize("flag", ["--dry", "-R"])
+def test_invokes_own_dry_flag_is_refused_rather_than_ignored(tmp_path, flag):
+    # Invoke's --dry only echoes shell commands; the tasks run none, so before this a user who
+    # typed --dry got a real run.
+    result = inv(flag, "kes.keygen", "--out", "k.skey", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: --dry (-R) is Invoke's flag for shell commands; this task's is --dry-run"
+    )
+    assert list(tmp_path.iterdir()) == []
+    after = inv("kes.keygen", "--out", "k.skey", flag, cwd=tmp_path)
+    assert after.returncode == 2
+    assert list(tmp_path.iterdir()) == []

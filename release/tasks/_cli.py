@@ -82,6 +82,13 @@ def reports_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], invoke.Context) and args[0].config.run.dry:
+            # Invoke's own --dry only echoes shell commands; the tasks run none, so they would
+            # have done everything for real.
+            raise Exit(
+                "error: --dry (-R) is Invoke's flag for shell commands; this task's is --dry-run",
+                code=EXIT_ERROR,
+            )
         try:
             return func(*args, **kwargs)
         except ReleaseToolError as error:
