@@ -38,9 +38,12 @@ def _secret_key_path(out: str, default: str) -> str:
     """Where a secret key goes: ``--out``, or ``default`` unless git could pick it up there."""
     if out:
         return out
-    inside = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
-    )
+    try:
+        inside = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+        )
+    except OSError:  # no git on this machine: no work tree to protect
+        return default
     if inside.returncode != 0:
         return default
     ignored = subprocess.run(["git", "check-ignore", "-q", default], check=False)
