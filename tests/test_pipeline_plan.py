@@ -199,3 +199,22 @@ def test_a_fix_named_once_the_hotfix_is_tagged_is_refused_with_the_way_out(tmp_p
     # A fix the tag holds is fine: nothing is ignored, nothing is refused.
     again = inv("hotfix", "--fix", FIX, "--date", DATE, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
+
+
+def test_a_run_stopped_by_a_conflicting_fix_leaves_the_commits_a_clean_run_makes(tmp_path):
+    clean, stopped = tmp_path / "clean", tmp_path / "stopped"
+    for cwd in (clean, stopped):
+        cwd.mkdir()
+        ensure_sandbox(cwd)
+    assert inv("build", "--fix", FIX, "--date", DATE, cwd=clean).returncode == 0
+    repo = sandbox_paths(stopped)["repo"]
+    git(repo, "switch", "-q", "-c", "fix/conflicting", "2543.0")
+    registration = repo / "mithril-signer/src/registration.rs"
+    registration.write_text(registration.read_text().replace("once, then kept", "once, kept"))
+    git(repo, "commit", "-q", "-am", "Reword the registration (made today: after the date)")
+    git(repo, "switch", "-q", "main")
+    failed = inv("build", "--fix", FIX, "--fix", "fix/conflicting", "--date", DATE, cwd=stopped)
+    assert failed.returncode == 2 and "does not apply" in failed.stderr
+    assert inv("build", "--fix", FIX, "--date", DATE, cwd=stopped).returncode == 0
+    branch = "hotfix/2543.1"
+    assert git(repo, "rev-parse", branch) == git(sandbox_paths(clean)["repo"], "rev-parse", branch)

@@ -157,6 +157,11 @@ def test_hotfix_then_promote_end_to_end(tmp_path):
         f"## Mithril Distribution [2543.1] - {DATE}",
         "## Mithril Distribution [2537] - 2025-09-17",
     ]
+    # The notes tasks after promotion: defaults that hold (the broken release is the one the
+    # hotfix fixes; the report is the one the hotfix's gate wrote).
+    rollback = inv("notes.rollback", cwd=tmp_path)
+    assert rollback.returncode == 0, rollback.stderr
+    assert rollback.stdout.startswith("# Roll the signer back to `0.2.268` (distribution `2537.0`)")
     status = inv("status", "--json", cwd=tmp_path)
     assert status.returncode == 0, status.stderr
     states = json.loads(status.stdout)

@@ -27,6 +27,8 @@ from release.distribution.versions import DistributionVersion
 PACKAGE_SOURCE = Path(__file__).resolve().parents[2]
 PACKAGE = "release"
 ENTRY_MODULE = "release.nodes.cli"
+#: Packed too: the release gate runs the regression suite from the shipped bytes themselves.
+GATE_MODULE = "release.regression"
 INTERPRETER = "/usr/bin/env python3"
 VERSION_FILE = "VERSION"
 _EXCLUDED_PARTS = {"__pycache__", "tests"}
@@ -81,7 +83,8 @@ def planned_files(config: ReleaseConfig, version: DistributionVersion) -> list[s
 def runtime_files(source_root: Path = PACKAGE_SOURCE, entry: str = ENTRY_MODULE) -> dict[str, Path]:
     """Files of the ``release`` package an executable needs: archive name -> file.
 
-    Starting from ``entry``, every subpackage reached through an import is taken whole
+    Starting from ``entry`` (and the regression suite the gate runs from the archive), every
+    subpackage reached through an import is taken whole
     (so modules loaded by name at run time come along), and the imports of its modules are
     followed in turn. Tests, caches and unreached subpackages stay out.
     """
@@ -89,7 +92,7 @@ def runtime_files(source_root: Path = PACKAGE_SOURCE, entry: str = ENTRY_MODULE)
     if not (package_dir / "__init__.py").is_file():
         raise BuildError(f"{package_dir} is not the {PACKAGE!r} package (no __init__.py)")
     taken: dict[str, Path] = {}
-    pending = [entry, PACKAGE]
+    pending = [entry, GATE_MODULE, PACKAGE]
     seen: set[str] = set()
     while pending:
         module = pending.pop()

@@ -90,6 +90,8 @@ class ComponentBump:
     target: semver.Version
     #: The changed files that made it changed.
     paths: tuple[str, ...] = ()
+    #: Read from a tag: ``target`` is what the tag holds, whatever main says now.
+    tagged: bool = False
 
     @property
     def needed(self) -> bool:
@@ -98,6 +100,8 @@ class ComponentBump:
     @property
     def rule(self) -> str:
         """Which rule chose ``target``, in words."""
+        if self.tagged:
+            return "as tagged"
         if (
             self.current is not None
             and self.current == self.target

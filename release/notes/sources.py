@@ -17,6 +17,7 @@ from release.distribution.build import archive_name
 from release.distribution.bump import counted_changes
 from release.distribution.signing import MINISIGN_PUBLIC_KEY_FILE, read_minisign_public_key
 from release.distribution.versions import (
+    HOTFIX_NAME,
     DistributionVersion,
     distribution_versions,
     parse_distribution_version,
@@ -82,6 +83,14 @@ class RepositoryFacts:
         if not releases:
             raise NotesError(f"{self.config.root}: no distribution release tag")
         return str(releases[-1])
+
+    def incident_release(self) -> str:
+        """The release the rollback notes are about: the latest, or when the latest is a
+        hotfix (promoted), the release it fixes."""
+        latest = self.latest_release()
+        if parse_distribution_version(latest).name == HOTFIX_NAME:
+            return self.release_before(latest)
+        return latest
 
     def release_before(self, tag: str) -> str:
         """The newest release older than ``tag`` (the distribution a hotfix fixes)."""

@@ -25,6 +25,8 @@ class StepState(enum.StrEnum):
     TODO = "to do"
     BLOCKED = "blocked"
     FAILED = "failed"
+    #: Only ``inv status`` says it: another run holds the lock and may be doing it now.
+    RUNNING = "running"
 
 
 @dataclass(frozen=True)

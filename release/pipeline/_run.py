@@ -98,6 +98,21 @@ def exclusive(workdir: Path, *, dry_run: bool) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def lock_holder(workdir: Path) -> str | None:
+    """Who holds the workdir lock now ("pid N"), None when no run does; takes no lock."""
+    lock = workdir / ".lock"
+    if not lock.is_file():
+        return None
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            return handle.read().strip() or "another process"
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
 @contextlib.contextmanager
 def dated_commits(repo: git.Repo, date: datetime.date, *, after: int) -> Iterator[None]:
     """Commits and tags made inside carry one time: the release date, or just ``after``.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from release.distribution._settings import ReleaseConfig, load_config
+from release.errors import ReleaseToolError
 from release.sandbox import SandboxState, prepare_sandbox, sandbox_status
 
 CONFIG_FILE = "release.toml"
@@ -23,11 +24,14 @@ class Selection:
 
 
 @contextlib.contextmanager
-def select_config(path: str | None, *, cwd: Path, dry_run: bool) -> Iterator[Selection]:
+def select_config(
+    path: str | None, *, cwd: Path, dry_run: bool, create: bool = True
+) -> Iterator[Selection]:
     """The configuration to run with; with none, the sandbox in ``cwd`` (created if needed).
 
     A dry run creates nothing in ``cwd``: without a sandbox there, it plans on a throwaway
-    copy, so the plan shown is the one a real run would follow.
+    copy, so the plan shown is the one a real run would follow. With ``create`` False (a
+    task that needs a hotfix first, such as promote) a missing sandbox is an error.
     """
     if path:
         yield Selection(load_config(Path(path), cwd=cwd), sandbox=False)
@@ -39,6 +43,11 @@ def select_config(path: str | None, *, cwd: Path, dry_run: bool) -> Iterator[Sel
     if status.state is SandboxState.INTACT:
         yield Selection(load_config(status.config), sandbox=True)
         return
+    if not create and status.state is SandboxState.ABSENT:
+        raise ReleaseToolError(
+            f"no {CONFIG_FILE} and no sandbox in {cwd}: run `inv hotfix` first (it creates the "
+            "sandbox and ships its hotfix), or pass --config"
+        )
     if not dry_run:
         result = prepare_sandbox(cwd)
         note = f"sandbox {result.action.past}: {result.root}" + (

@@ -52,7 +52,7 @@ from release.notes.sources import RepositoryFacts, release_body_input, rollback_
 from release.outcome import Change, StepOutcome
 from release.pipeline._engine import Display, Step, StepReport
 from release.pipeline._journal import Journal
-from release.pipeline._run import NOTE_FILES, RunPaths, open_journal, run_until
+from release.pipeline._run import NOTE_FILES, RunPaths, dated_commits, open_journal, run_until
 from release.pipeline._target import HotfixTarget, resolve_target, target_for_tag
 from release.pipeline.plan import HotfixPlan, make_plan
 from release.publish import (
@@ -234,13 +234,20 @@ def _fixes(run: HotfixRun) -> StepOutcome:
     branch = run.target.branch
     if not run.plan.fixes:
         return StepOutcome(Change.UNCHANGED, f"fixes already on {branch}")
-    outcomes = bring_in_fixes(
-        run.repo,
-        [fix.sha for fix in run.plan.fixes],
-        base_tag=run.target.base_tag,
-        branch=branch,
-        dry_run=run.dry_run,
-    )
+    # Each pick's time depends on it and the commits before it only: a run stopped by a
+    # later fix that conflicts leaves the same commits a run without that fix makes.
+    floor = resolve_commit(run.repo, run.target.base_tag).committed_date
+    outcomes = []
+    for fix in run.plan.fixes:
+        floor = max(floor, run.repo.commit(fix.sha).committed_date)
+        with dated_commits(run.repo, run.date, after=floor):
+            outcomes += bring_in_fixes(
+                run.repo,
+                [fix.sha],
+                base_tag=run.target.base_tag,
+                branch=branch,
+                dry_run=run.dry_run,
+            )
     changes = {outcome.change for outcome in outcomes}
     change = next(
         (kind for kind in (Change.PLANNED, Change.APPLIED) if kind in changes), Change.UNCHANGED

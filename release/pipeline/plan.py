@@ -9,22 +9,28 @@ the distribution's blog post lives, and how main gets the fix. Steps, the dry-ru
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 import git
 
 from release.distribution._git import (
     changed_files,
+    commits_between,
     component_versions,
     main_refs,
     ref_exists,
     resolve_commit,
 )
 from release.distribution._settings import ReleaseConfig
-from release.distribution.bump import ComponentBump, KeptComponent, plan_bumps
+from release.distribution.bump import (
+    RELEASE_COMMIT_PREFIX,
+    ComponentBump,
+    KeptComponent,
+    plan_bumps,
+)
 from release.distribution.errors import FixSeriesError
-from release.distribution.fixes import FixCommit, resolve_fix_series
+from release.distribution.fixes import FixCommit, resolve_fix_series, subject
 from release.pipeline._target import HotfixTarget
 
 #: Where the distribution's blog post is: on main (added after the release tag, as Mithril
@@ -165,11 +171,22 @@ def make_plan(
             f"{target.tag} is tagged already and does not hold {listed}: a tag is final; "
             f"plan the next hotfix with --base {target.tag}"
         )
-    files = changed_files(repo, base, tip)
-    for fix in fixes:
-        if fix.present is None:
-            parent = repo.commit(fix.sha).parents
-            files += changed_files(repo, parent[0].hexsha if parent else base, fix.sha)
+    if tagged:
+        # What the tag holds: its own commits, the release commit (bumps only) left out.
+        commits = [
+            commit
+            for commit in commits_between(repo, tip, exclude=[base])
+            if not subject(commit).startswith(RELEASE_COMMIT_PREFIX)
+        ]
+        files = [path for commit in commits for path in _files_of(repo, commit)]
+    else:
+        files = changed_files(repo, base, tip)
+        files += [
+            path
+            for fix in fixes
+            if fix.present is None
+            for path in _files_of(repo, repo.commit(fix.sha))
+        ]
     bumps, kept = plan_bumps(
         repo,
         config.components,
@@ -179,6 +196,8 @@ def make_plan(
         rev=tip,
         no_bump={*config.hotfix.no_bump, *no_bump},
     )
+    if tagged:
+        bumps = tuple(replace(bump, target=bump.current, tagged=True) for bump in bumps)
     before = component_versions(repo, config.components, base)
     after = component_versions(repo, config.components, tip)
     after.update({bump.component.name: str(bump.target) for bump in bumps})
@@ -193,6 +212,11 @@ def make_plan(
         blog=find_blog_post(repo, config, target),
         forward_port=_forward_port(config),
     )
+
+
+def _files_of(repo: git.Repo, commit: git.Commit) -> list[str]:
+    parent = commit.parents[0].hexsha if commit.parents else None
+    return changed_files(repo, parent, commit.hexsha) if parent else []
 
 
 def plan_lines(plan: HotfixPlan) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -31,8 +32,14 @@ from release.chain import NETWORKS, Network
 from release.kes import OpCert, kes_signing_key_envelope, keygen, opcert_envelope
 from release.nodes import KesCredentials, ProtocolKeyStore, Signer
 from release.nodes.transport import HttpTransport
+from release.processes import dying_with_us
 from release.regression.errors import GateError
 from release.regression.suite import DEFAULT_EPOCHS, DEFAULT_NETWORKS, INCIDENT_TIME
+
+#: How the gate runs Python: ``-S`` skips site-packages' ``.pth`` files, so no editable
+#: install's import hook can lend the archive a module it lacks; the runtime dependencies
+#: come from PYTHONPATH (:func:`_clean_environment`), and ``release`` from the archive only.
+PYTHON = (sys.executable, "-S")
 
 #: Generous bounds for one executable run; the whole gate normally takes well under 60 s.
 SUITE_TIMEOUT_S = 120
@@ -57,6 +64,14 @@ networks = [
     for name, table in request["networks"]
 ]
 result = run_suite(networks, request["epochs"], report_dir=report_dir)
+outside = sorted(
+    name for name, module in sys.modules.items()
+    if name.split(".")[0] == "release"
+    and not (getattr(module, "__file__", None) or archive).startswith(archive)
+)
+if outside:
+    print(json.dumps({"error": "modules from outside the archive: " + ", ".join(outside)}))
+    sys.exit(3)
 print(json.dumps({"passed": result.passed, "summary": result.summary}))
 """
 
@@ -162,7 +177,9 @@ def _suite_checks(
         name = f"suite inside {archive.name}"
         try:
             completed = subprocess.run(
-                [sys.executable, "-c", _SUITE_SCRIPT, str(archive.resolve()), str(target), request],
+                dying_with_us(
+                    [*PYTHON, "-c", _SUITE_SCRIPT, str(archive.resolve()), str(target), request]
+                ),
                 check=False,
                 capture_output=True,
                 text=True,
@@ -251,7 +268,7 @@ class _Incident:
     ) -> subprocess.CompletedProcess[str]:
         files = self.scratch
         command = [
-            sys.executable, str(self.signer_exe), "--network", self.network.name,
+            *PYTHON, str(self.signer_exe), "--network", self.network.name,
             "--slot", str(slot), "--aggregator", url, "--json",
             "--kes-key", str(files / f"{key}.skey"), "--opcert", str(files / f"{key}.cert"),
             "--store", str(files / f"{store}.sqlite3"),
@@ -316,7 +333,7 @@ class _Aggregator:
         self, incident: _Incident, slot: int, *, verifier: str | None = None, database: str = "main"
     ) -> None:
         self.command = [
-            sys.executable, str(incident.aggregator_exe), "--network", incident.network.name,
+            *PYTHON, str(incident.aggregator_exe), "--network", incident.network.name,
             "--slot", str(slot), "--port", "0", "--quiet", "--stake", str(incident.stake),
             "--db", str(incident.scratch / f"aggregator-{database}.sqlite3"),
         ]  # fmt: skip
@@ -326,7 +343,7 @@ class _Aggregator:
 
     def __enter__(self) -> str:
         self.process = subprocess.Popen(
-            self.command,
+            dying_with_us(self.command),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -355,7 +372,7 @@ class _Aggregator:
 def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
-            command,
+            dying_with_us(command),
             check=False,
             capture_output=True,
             text=True,
@@ -369,8 +386,18 @@ def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 def _clean_environment() -> dict[str, str]:
-    """No PYTHONPATH: the archive, not a checkout, must provide ``release``."""
-    return {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    """The archive, not a checkout, must provide ``release``: no PYTHONPATH of the caller's,
+    no user site; only the directories of the runtime dependencies (see :data:`PYTHON`)."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    environment["PYTHONPATH"] = os.pathsep.join(_dependency_directories())
+    environment["PYTHONNOUSERSITE"] = "1"
+    return environment
+
+
+def _dependency_directories() -> list[str]:
+    """Where this interpreter's installed packages are (the executables' runtime deps)."""
+    paths = sysconfig.get_paths()
+    return sorted({paths["purelib"], paths["platlib"]})
 
 
 def _last_json_line(text: str) -> dict[str, object] | None:

@@ -13,6 +13,7 @@ _MARKS = {
     StepState.TODO: "[yellow]·[/yellow]",
     StepState.BLOCKED: "[dim]-[/dim]",
     StepState.FAILED: "[red]✗[/red]",
+    StepState.RUNNING: "[cyan]…[/cyan]",
 }
 
 

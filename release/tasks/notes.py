@@ -11,6 +11,7 @@ from invoke import Context
 
 from release._fs import atomic_write
 from release.distribution._settings import ReleaseConfig, load_config
+from release.distribution.errors import VersionError
 from release.distribution.versions import parse_distribution_version
 from release.errors import ReleaseToolError
 from release.notes import (
@@ -22,7 +23,7 @@ from release.notes import (
     render_upgrade,
     update_blog_post,
 )
-from release.notes.regression import RegressionReport
+from release.notes.regression import REPORT_FILE, RegressionReport
 from release.notes.sources import (
     RepositoryFacts,
     blog_update_input,
@@ -60,13 +61,30 @@ def _config(path: str) -> ReleaseConfig:
     )
 
 
-def _report(directory: str) -> RegressionReport:
-    if not directory:
+def _report(directory: str, facts: RepositoryFacts) -> RegressionReport:
+    """``--report DIR``, else the report the newest hotfix's gate wrote in the workdir."""
+    if directory:
+        return load_report(Path(directory))
+    workdir = facts.config.workdir
+    written = [
+        (parse_distribution_version(path.parent.parent.name), path.parent)
+        for path in workdir.glob(f"*/regression/{REPORT_FILE}")
+        if _is_distribution(path.parent.parent.name)
+    ]
+    if not written:
         raise ReleaseToolError(
-            "--report DIR is required: the notes state what the regression report found"
+            f"no regression report in {workdir} (a hotfix's gate writes one): pass --report DIR"
             " (write one with `inv regression --report DIR`)"
         )
-    return load_report(Path(directory))
+    return load_report(max(written)[1])
+
+
+def _is_distribution(name: str) -> bool:
+    try:
+        parse_distribution_version(name)
+    except VersionError:
+        return False
+    return True
 
 
 def _deliver(document: str, text: str, out: str, *, dry_run: bool, json: bool) -> None:
@@ -83,8 +101,10 @@ def _deliver(document: str, text: str, out: str, *, dry_run: bool, json: bool) -
 
 @task(
     help={
-        "report": "regression report directory (holding report.json)",
-        "broken": "distribution whose signer fails (default: the latest release)",
+        "report": "regression report directory (holding report.json; default: the one the"
+        " newest hotfix's gate wrote in the workdir)",
+        "broken": "distribution whose signer fails (default: the latest release; once a"
+        " hotfix is promoted, the release it fixes)",
         "to": "distribution to roll back to (default: the newest older release whose"
         " signer passes the suite)",
         **_COMMON_HELP,
@@ -105,8 +125,8 @@ def rollback(
     facts = _facts(config)
     data = rollback_input(
         facts,
-        _report(report),
-        broken_tag=broken or facts.latest_release(),
+        _report(report, facts),
+        broken_tag=broken or facts.incident_release(),
         rollback_tag=to or None,
     )
     _deliver(
@@ -122,7 +142,8 @@ def rollback(
     iterable=["change"],
     help={
         "tag": "the hotfix distribution (default: the latest release)",
-        "report": "regression report directory (holding report.json)",
+        "report": "regression report directory (holding report.json; default: the one the"
+        " newest hotfix's gate wrote in the workdir)",
         "base": "the distribution it fixes (default: the release before --tag)",
         "public_key": "minisign public key (default: the configured secret key's .pub)",
         "change": "what the hotfix changes, one sentence (repeatable; default: the"
@@ -147,7 +168,7 @@ def upgrade(
     facts = _facts(config)
     data = upgrade_input(
         facts,
-        _report(report),
+        _report(report, facts),
         tag=tag or facts.latest_release(),
         base_tag=base or None,
         public_key=Path(public_key)

@@ -22,8 +22,10 @@ from release.pipeline import (
     prepare,
     run_hotfix,
 )
-from release.pipeline._engine import Display
+from release.pipeline._engine import Display, StepState
+from release.pipeline._journal import Journal
 from release.pipeline._results import result_json, store_location
+from release.pipeline._run import lock_holder
 from release.pipeline._select import Selection, select_config
 from release.pipeline._target import latest_hotfix_tag
 from release.pipeline.hotfix import HotfixRun
@@ -278,7 +280,7 @@ def _promote_task(
     until: str | None,
 ) -> None:
     options = PromoteOptions(tag=tag_name, date=_date(date), dry_run=dry_run)
-    with select_config(config or None, cwd=Path.cwd(), dry_run=dry_run) as selection:
+    with select_config(config or None, cwd=Path.cwd(), dry_run=dry_run, create=False) as selection:
         run = prepare_promote(selection.config, options)
         if selection.note:
             console.print(selection.note, soft_wrap=True)
@@ -344,20 +346,59 @@ def status(c: Context, tag: str = "", config: str = "", json: bool = False) -> N
             # Nothing unfinished: show the last hotfix (done) rather than the next one.
             run = prepare(selection.config, HotfixOptions(dry_run=True, tag=latest))
         quiet = SilentDisplay()
-        tables = {"hotfix": _dry_steps(lambda: run_hotfix(run, display=quiet).steps)}
+        running = lock_holder(run.config.workdir)
+        tables = {
+            "hotfix": _as_recorded(
+                _dry_steps(lambda: run_hotfix(run, display=quiet).steps), run.journal, running
+            )
+        }
         if run.tagged:
             promotion = prepare_promote(
                 selection.config, PromoteOptions(run.target.tag, dry_run=True)
             )
-            tables["promote"] = _dry_steps(lambda: run_promote(promotion, display=quiet).steps)
+            tables["promote"] = _as_recorded(
+                _dry_steps(lambda: run_promote(promotion, display=quiet).steps),
+                promotion.journal,
+                running,
+            )
     if json:
         emit_json(
-            {"tag": run.target.tag, **{k: [r.as_json() for r in v] for k, v in tables.items()}}
+            {
+                "tag": run.target.tag,
+                "running": running,
+                "plan": run.plan.as_json(),
+                **{k: [r.as_json() for r in v] for k, v in tables.items()},
+            }
         )
         return
     report = Console(highlight=False)  # the table is this task's output: stdout
+    if running:
+        report.print(f"a run is in progress ({running}): what is not done may be under way")
+    report.print(f"{run.config.name} {run.target.tag} from {run.target.base_tag}")
+    for label, value in plan_lines(run.plan):
+        report.print(f"  {label:<11} {value}", soft_wrap=True, markup=False)
     for name, reports in tables.items():
         report.print(steps_table(reports, f"{name} {run.target.tag}"))
+
+
+def _as_recorded(
+    reports: list[StepReport], journal: Journal, running: str | None
+) -> list[StepReport]:
+    """Status as a person reads it: a check that would pass (preflight) is not done until a
+    run recorded it, and a step not done while another run holds the lock is under way."""
+    return [_as_seen(report, journal, running) for report in reports]
+
+
+def _as_seen(report: StepReport, journal: Journal, running: str | None) -> StepReport:
+    if (
+        report.state is StepState.DONE
+        and report.name == "preflight"
+        and not journal.get("preflight")
+    ):
+        report = replace(report, state=StepState.TODO, detail=f"not run yet: {report.detail}")
+    if running and report.state is StepState.TODO:
+        return replace(report, state=StepState.RUNNING, detail=f"{running}: {report.detail}")
+    return report
 
 
 def _dry_steps(steps: Callable[[], list[StepReport]]) -> list[StepReport]:
