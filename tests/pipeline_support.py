@@ -65,5 +65,5 @@ def release_state(cwd: Path) -> dict[str, object]:
         "refs": git(paths["origin"], "for-each-ref", "--format=%(objectname) %(refname)"),
         "local": git(paths["repo"], "for-each-ref", "--format=%(objectname) %(refname)"),
         "store": store,
-        "notes": {p.name: p.read_text() for p in sorted((paths["work"] / "notes").glob("*.md"))},
+        "notes": {p.name: p.read_text() for p in sorted((paths["work"] / "dist").glob("*.md"))},
     }

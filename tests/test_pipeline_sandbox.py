@@ -8,6 +8,8 @@ import subprocess
 from conftest import inv
 from pipeline_support import BRANCH, DATE, TAG, git, run_json, sandbox_paths, tree_digest
 
+from release.sandbox._content import HOTFIX_SUMMARY
+
 
 def test_hotfix_then_promote_end_to_end(tmp_path):
     paths = sandbox_paths(tmp_path)
@@ -35,6 +37,8 @@ def test_hotfix_then_promote_end_to_end(tmp_path):
         "CHECKSUM",
         "CHECKSUM.minisig",
         "minisign.pub",
+        "rollback.md",  # the SPO notes ship with the release, under CHECKSUM
+        "upgrade.md",
     }
     assert set(shipped["notes"]) == {"rollback", "upgrade"}
 
@@ -49,6 +53,14 @@ def test_hotfix_then_promote_end_to_end(tmp_path):
     changelog = git(repo, "show", f"{TAG}:CHANGELOG.md")
     assert f"## Mithril Distribution [2543.1] - {DATE}" in changelog
     assert "[2543] - UNRELEASED" not in changelog
+    # What the hotfix fixes ([hotfix] summary): a bullet of its CHANGELOG section, and the
+    # release body's opening, which links the SPO notes published beside the archives.
+    assert f"\n- {HOTFIX_SUMMARY}\n" in changelog.split(f"[2543.1] - {DATE}")[1].split("\n## ")[0]
+    body = json.loads((paths["store"] / "index.json").read_text())["releases"][TAG]["body"]
+    assert f"## What this hotfix fixes\n\n- {HOTFIX_SUMMARY}\n" in body
+    assert f"releases/download/{TAG}/upgrade.md" in body
+    checksum = (paths["work"] / "dist" / "CHECKSUM").read_text()
+    assert "  rollback.md\n" in checksum and "  upgrade.md\n" in checksum
     section = changelog.split(f"[2543.1] - {DATE}")[1].split("\n## ")[0]
     assert re.search(r"\| mithril-signer +\| `0\.2\.276` +\|", section)
     assert re.search(r"\| mithril-aggregator +\| `0\.7\.93` +\|", section)
@@ -84,9 +96,9 @@ def test_hotfix_then_promote_end_to_end(tmp_path):
     )
 
     # The SPO notes name the right versions and the exact commands.
-    rollback = (paths["work"] / "notes" / "rollback.md").read_text()
+    rollback = (paths["work"] / "dist" / "rollback.md").read_text()
     assert "`0.2.268`" in rollback and "`2537.0`" in rollback and "-d 2537.0" in rollback
-    upgrade = (paths["work"] / "notes" / "upgrade.md").read_text()
+    upgrade = (paths["work"] / "dist" / "upgrade.md").read_text()
     for expected in (
         "`0.2.276`",
         f"-d {TAG}",

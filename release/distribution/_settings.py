@@ -106,6 +106,8 @@ class HotfixSettings:
     fixes: tuple[str, ...] = ()
     #: Components never bumped by a hotfix, whatever changed in them (``--no-bump`` adds).
     no_bump: tuple[str, ...] = ()
+    #: What the hotfix fixes, in one sentence (``--summary``; default: the fixes' subjects).
+    summary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ class ReleaseConfig:
     hotfix: HotfixSettings = field(default_factory=HotfixSettings)
     #: Web page of a release, "{tag}" placeholder (used in notes and the blog post).
     release_url: str = "https://github.com/input-output-hk/mithril/releases/tag/{tag}"
+    #: Download URL of a release asset, "{tag}" and "{name}" placeholders (notes' links).
+    asset_url: str = "https://github.com/input-output-hk/mithril/releases/download/{tag}/{name}"
     #: One-line installer (notes and blog): "{component}", "{tag}" placeholders.
     install_command: str = (
         "curl --proto '=https' --tlsv1.2 -sSf "
@@ -353,6 +357,13 @@ class _ConfigParser:
         install_command = _template(
             table, "install_command", ReleaseConfig.install_command, allowed={"component", "tag"}
         )
+        asset_url = _template(
+            table,
+            "asset_url",
+            ReleaseConfig.asset_url,
+            allowed={"tag", "name"},
+            required={"tag", "name"},
+        )
         table.finish()
         components = self.components(top, targets)
         config = ReleaseConfig(
@@ -373,6 +384,7 @@ class _ConfigParser:
             regression=self.regression(top.table("regression")),
             hotfix=self.hotfix(top.table("hotfix"), components),
             release_url=release_url,
+            asset_url=asset_url,
             install_command=install_command,
         )
         return config
@@ -511,6 +523,7 @@ class _ConfigParser:
                 "fixes", (), pattern=_FIX_REF, expected="a git ref, commit or A..B"
             ),
             no_bump=no_bump,
+            summary=table.optional_string("summary"),
         )
         table.finish()
         return settings

@@ -31,6 +31,9 @@ from release.outcome import Change, StepOutcome
 SHOWN_PATHS = 3
 #: The subject of the release commit starts so; the forward-port to main leaves it out.
 RELEASE_COMMIT_PREFIX = "chore: prepare distribution"
+#: The release commit message says what the hotfix fixes after this line, one bullet each:
+#: a CI job promoting the tag reads it back from there.
+SUMMARY_HEADING = "What this hotfix fixes:"
 
 
 def under(path: str, prefix: str) -> bool:
@@ -188,12 +191,24 @@ class ReleaseCommitPlan:
     bumps: tuple[ComponentBump, ...]
     #: Every component's version once bumped: the CHANGELOG's crates table.
     versions: dict[str, str]
+    #: What the hotfix fixes, one sentence each (the CHANGELOG bullets, the release body).
+    summary: tuple[str, ...] = ()
 
     @property
     def message(self) -> str:
         lines = [f"{RELEASE_COMMIT_PREFIX} {self.version}", ""]
         lines += [f"- {bump.component.name}: {bump.base} -> {bump.target}" for bump in self.bumps]
+        if self.summary:
+            lines += ["", SUMMARY_HEADING, *(f"- {line}" for line in self.summary)]
         return "\n".join(lines).rstrip() + "\n"
+
+
+def summary_of(message: str) -> tuple[str, ...]:
+    """What a release commit ``message`` says the hotfix fixes (see :data:`SUMMARY_HEADING`)."""
+    _, found, rest = message.partition(f"\n{SUMMARY_HEADING}\n")
+    if not found:
+        return ()
+    return tuple(line[2:] for line in rest.splitlines() if line.startswith("- "))
 
 
 def plan_release_commit(
@@ -204,11 +219,12 @@ def plan_release_commit(
     bumps: tuple[ComponentBump, ...],
     *,
     rev: str = "HEAD",
+    summary: tuple[str, ...] = (),
 ) -> ReleaseCommitPlan:
     """The release commit for ``bumps``: every component's version once bumped."""
     versions = component_versions(repo, config.components, rev)
     versions.update({bump.component.name: str(bump.target) for bump in bumps})
-    return ReleaseCommitPlan(version, base_tag, bumps, versions)
+    return ReleaseCommitPlan(version, base_tag, bumps, versions, summary)
 
 
 def release_commit_files(config: ReleaseConfig, plan: ReleaseCommitPlan) -> list[Path]:
@@ -241,6 +257,7 @@ def apply_release_commit(
         version=plan.version,
         date=date,
         versions=plan.versions,
+        entries=plan.summary,
         dry_run=dry_run,
     ):
         written.append(root / config.changelog)

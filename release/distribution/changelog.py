@@ -111,7 +111,8 @@ def release_changelog(
 
     The top section is rewritten when it is this distribution's work in progress
     (``[YYWW]``/``[XXXX] - UNRELEASED``) or this version's own section; a new section is
-    inserted (with ``entries`` as bullets) when the top one is already released. A section
+    inserted when the top one is already released; ``entries`` (what a hotfix fixes) become
+    bullets on top of the section, once. A section
     that already carries a date keeps it, so re-running on another day changes nothing.
     """
     # Split on "\n" only: a CRLF file keeps its "\r" on every line, new lines get one too.
@@ -125,7 +126,7 @@ def release_changelog(
         release_date = section.date if section.released else date.isoformat()
         heading = f"## {name} Distribution [{version.number}] - {release_date}{carriage}"
         lines[section.start] = heading
-        body = lines[section.start + 1 : section.end]
+        body = _with_entries(lines[section.start + 1 : section.end], entries, carriage)
         lines[section.start + 1 : section.end] = _with_table(body, table, carriage)
     elif not section.released:
         raise ChangelogError(
@@ -185,6 +186,19 @@ def _heading_pattern(name: str) -> re.Pattern[str]:
     return re.compile(
         rf"## {re.escape(name)} Distribution \[(?P<label>[^\]]+)\] - (?P<date>\S+)\s*"
     )
+
+
+def _with_entries(body: list[str], entries: Sequence[str], carriage: str) -> list[str]:
+    """The section body with each of ``entries`` as a bullet on top, unless already there."""
+    present = {line.rstrip("\r") for line in body}
+    missing = [entry for entry in entries if f"- {entry}" not in present]
+    if not missing:
+        return body
+    first = 0
+    while first < len(body) and not body[first].strip():
+        first += 1
+    bullets = [line + carriage for entry in missing for line in (f"- {entry}", "")]
+    return [*body[:first], *bullets, *body[first:]]
 
 
 def _with_table(body: list[str], table: list[str], carriage: str) -> list[str]:

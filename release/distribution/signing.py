@@ -79,6 +79,17 @@ def planned_files(archives: Sequence[str], *, gpg_key: str | None) -> list[str]:
     return sorted(names)
 
 
+def public_key_file(dist_dir: Path) -> Path:
+    return dist_dir / MINISIGN_PUBLIC_KEY_FILE
+
+
+def write_public_key(dist_dir: Path, key: MinisignSecretKey) -> Path:
+    """``minisign.pub`` beside the archives (before the signatures: the notes quote its id)."""
+    path = public_key_file(dist_dir)
+    write_if_changed(path, key.public_key.file_text().encode())
+    return path
+
+
 def sign_distribution(
     dist_dir: Path,
     key: MinisignSecretKey,
@@ -91,9 +102,7 @@ def sign_distribution(
     # Checked before anything is written: signing an unbuilt distribution leaves no trace.
     if not any(path.name.endswith(ARCHIVE_SUFFIX) for path in _payload_files(dist_dir)):
         raise ArtifactError(f"{dist_dir}: no *{ARCHIVE_SUFFIX} archive to sign (build first)")
-    outputs: dict[Path, bytes] = {
-        dist_dir / MINISIGN_PUBLIC_KEY_FILE: key.public_key.file_text().encode()
-    }
+    outputs: dict[Path, bytes] = {public_key_file(dist_dir): key.public_key.file_text().encode()}
     if gpg_key:
         outputs[dist_dir / GPG_PUBLIC_KEY_FILE] = gpg.export_public_key(gpg_key)
     written = [path for path, data in outputs.items() if write_if_changed(path, data)]

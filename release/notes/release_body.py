@@ -34,6 +34,10 @@ class ReleaseBodyInput:
     verification: Verification
     #: The regression gate's outcome; None when the gate was not run (said plainly).
     regression: RegressionSummary | None = None
+    #: What the hotfix fixes, one sentence each (empty for a distribution that is no hotfix).
+    fixes: tuple[str, ...] = ()
+    #: The SPO notes published with the release: (asset name, download URL).
+    operator_notes: tuple[tuple[str, str], ...] = ()
 
 
 def render_release_body(data: ReleaseBodyInput, *, repo_root: Path | None = None) -> str:

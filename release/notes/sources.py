@@ -100,10 +100,11 @@ class RepositoryFacts:
             raise NotesError(f"{self.config.root}: no release tag older than {tag}")
         return str(older[-1])
 
-    def distribution(self, tag: str) -> Distribution:
+    def distribution(self, tag: str, *, rev: str | None = None) -> Distribution:
+        """``tag``'s versions, read from ``rev`` when the tag is not made yet (its commit)."""
         versions = {}
         for component in self.config.components:
-            version = component_version_at(self.repo, tag, component)
+            version = component_version_at(self.repo, rev or tag, component)
             if version is not None:
                 versions[component.name] = str(version)
         return Distribution(tag, versions)
@@ -240,12 +241,13 @@ def upgrade_input(
     tag: str,
     public_key: Path,
     base_tag: str | None = None,
+    rev: str | None = None,
     changes: tuple[str, ...] = (),
     candidate: tuple[str, str] = CANDIDATE,
 ) -> UpgradeInput:
     config = facts.config
     base = facts.distribution(base_tag or facts.release_before(tag))
-    release = facts.distribution(tag)
+    release = facts.distribution(tag, rev=rev)
     signer = base.versions[facts.component(SIGNER_BUILDER).name]
     aggregator = base.versions[facts.component(AGGREGATOR_BUILDER).name]
     affected_pair = (_profile(report, "signer", signer), _profile(report, "aggregator", aggregator))
@@ -264,7 +266,7 @@ def upgrade_input(
             for component in config.components
             if base.versions.get(component.name) != release.versions.get(component.name)
         ),
-        changes=changes or facts.change_subjects(base.tag, tag),
+        changes=changes or facts.change_subjects(base.tag, rev or tag),
         affected_signer=signer,
         affected_aggregator=aggregator,
         affected=report.outcome(*affected_pair).windows,
@@ -327,6 +329,8 @@ def release_body_input(
     report: RegressionReport | None = None,
     base_tag: str | None = None,
     candidate: tuple[str, str] = CANDIDATE,
+    fixes: tuple[str, ...] = (),
+    operator_notes: tuple[str, ...] = (),
 ) -> ReleaseBodyInput:
     """The release body's facts for ``tag``; components changed since ``base_tag`` (default:
     the release before it) are marked, and the report's incident pair is the base's."""
@@ -358,4 +362,8 @@ def release_body_input(
         install_command=config.install_command,
         verification=verification(config, public_key),
         regression=None if report is None else report.summary(candidate, incident=incident),
+        fixes=fixes,
+        operator_notes=tuple(
+            (name, config.asset_url.format(tag=tag, name=name)) for name in operator_notes
+        ),
     )

@@ -30,7 +30,7 @@ class ConcurrentRunError(ReleaseToolError):
 
 @dataclass(frozen=True)
 class RunPaths:
-    """Where one tag's files go: ``<workdir>/<tag>/{dist,stage,regression,notes}``."""
+    """Where one tag's files go: ``<workdir>/<tag>/{dist,stage,regression}``."""
 
     workdir: Path
     tag: str
@@ -53,7 +53,8 @@ class RunPaths:
 
     @property
     def notes(self) -> Path:
-        return self.root / "notes"
+        """The SPO notes ship as release assets: beside the archives, covered by CHECKSUM."""
+        return self.dist
 
     @property
     def journal(self) -> Path:

@@ -12,6 +12,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import git
 
@@ -89,6 +90,8 @@ class HotfixOptions:
     fixes: tuple[str, ...] = ()
     #: Components kept at their version whatever changed in them (with ``[hotfix] no_bump``).
     no_bump: tuple[str, ...] = ()
+    #: What the hotfix fixes, one sentence (default: ``[hotfix] summary``, else the subjects).
+    summary: str | None = None
     #: The release date (CHANGELOG, commit times); default: today (UTC).
     date: datetime.date | None = None
     dry_run: bool = False
@@ -185,7 +188,12 @@ def _release_commit_files(run: HotfixRun) -> list[Path]:
 
 def _release_commit_plan(run: HotfixRun) -> ReleaseCommitPlan:
     return plan_release_commit(
-        run.repo, run.config, run.target.version, run.target.base_tag, run.plan.bumps
+        run.repo,
+        run.config,
+        run.target.version,
+        run.target.base_tag,
+        run.plan.bumps,
+        summary=run.plan.summary,
     )
 
 
@@ -403,7 +411,7 @@ def _publish(run: HotfixRun) -> StepOutcome:
     request = {
         "tag": run.target.tag,
         "name": f"{run.config.name} v{run.target.version}",
-        "body": release_body(run.config, run.repo, run.target, run.paths, ReleaseStage.PRERELEASE),
+        "body": release_body(run, ReleaseStage.PRERELEASE),
         "files": files,
         "target_commitish": resolve_commit(run.repo, run.target.tag).hexsha,
     }
@@ -432,22 +440,29 @@ def _describe_plan(plan: Plan) -> str:
     return ", ".join(words)
 
 
-def release_body(
-    config: ReleaseConfig,
-    repo: git.Repo,
-    target: HotfixTarget,
-    paths: RunPaths,
-    stage: ReleaseStage,
-) -> str:
+class ReleasedRun(Protocol):
+    """What the release body needs of a hotfix or a promotion run."""
+
+    config: ReleaseConfig
+    repo: git.Repo
+    target: HotfixTarget
+    paths: RunPaths
+    plan: HotfixPlan
+
+
+def release_body(run: ReleasedRun, stage: ReleaseStage) -> str:
     """The release notes for ``stage``: the pre-release's, or the promoted release's."""
+    config, paths, target = run.config, run.paths, run.target
     return render_release_body(
         release_body_input(
-            RepositoryFacts(config, repo=repo),
+            RepositoryFacts(config, repo=run.repo),
             tag=target.tag,
             stage=stage,
             public_key=paths.dist / signing.MINISIGN_PUBLIC_KEY_FILE,
             report=load_report(paths.regression),
             base_tag=target.base_tag,
+            fixes=run.plan.summary,
+            operator_notes=tuple(NOTE_FILES.values()),
         ),
         repo_root=config.root,
     )
@@ -469,6 +484,21 @@ def ensure_report(config: ReleaseConfig, paths: RunPaths, *, dry_run: bool) -> N
 
 
 def _notes(run: HotfixRun) -> StepOutcome:
+    """The SPO notes, written into the distribution before it is signed: they ship as
+    release assets under CHECKSUM, and once published they never change."""
+    targets = {name: run.paths.notes / file for name, file in NOTE_FILES.items()}
+    published = run.publisher.find(run.target.tag)
+    if (
+        published is not None
+        and published.state != "draft"
+        and all(path.is_file() for path in targets.values())
+    ):
+        return StepOutcome(Change.UNCHANGED, f"published with {run.target.tag} (never rewritten)")
+    public_key = signing.public_key_file(run.paths.dist)
+    if run.dry_run and not public_key.is_file():
+        return StepOutcome(Change.PLANNED, f"write {', '.join(NOTE_FILES.values())}")
+    if not run.dry_run:
+        signing.write_public_key(run.paths.dist, _signing_key(run))
     facts = RepositoryFacts(run.config, repo=run.repo)
     report = load_report(run.paths.regression)
     documents = {
@@ -481,13 +511,14 @@ def _notes(run: HotfixRun) -> StepOutcome:
                 facts,
                 report,
                 tag=run.target.tag,
-                public_key=run.paths.dist / signing.MINISIGN_PUBLIC_KEY_FILE,
+                public_key=public_key,
                 base_tag=run.target.base_tag,
+                rev=run.rev,
+                changes=run.plan.summary,
             ),
             repo_root=run.config.root,
         ),
     }
-    targets = {name: run.paths.notes / NOTE_FILES[name] for name in documents}
     pending = [
         name
         for name, text in documents.items()
@@ -509,11 +540,11 @@ STEPS: tuple[Step[HotfixRun], ...] = (
     Step("release-commit", "bump changed components and the CHANGELOG", _release_commit),
     Step("build", "build the distribution (reproducible)", _build),
     Step("gate", "regression gate on the built executables", _gate),
+    Step("notes", "SPO rollback and upgrade notes, shipped as assets", _notes),
     Step("sign", "CHECKSUM and signatures", _sign),
     Step("tag", "annotated tag", _tag),
     Step("push", "push the branch and the tag", _push),
     Step("publish", "publish the pre-release", _publish),
-    Step("notes", "SPO rollback and upgrade notes", _notes),
 )
 
 

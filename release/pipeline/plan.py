@@ -27,7 +27,9 @@ from release.distribution.bump import (
     RELEASE_COMMIT_PREFIX,
     ComponentBump,
     KeptComponent,
+    counted_changes,
     plan_bumps,
+    summary_of,
 )
 from release.distribution.errors import FixSeriesError
 from release.distribution.fixes import FixCommit, resolve_fix_series, subject
@@ -65,6 +67,9 @@ class HotfixPlan:
     blog: BlogPostLocation
     #: How main receives the fix after promotion, in words.
     forward_port: str
+    #: What the hotfix fixes, one sentence each: ``--summary`` / ``[hotfix] summary``, else
+    #: the subjects of the commits it brings in that change a component.
+    summary: tuple[str, ...] = ()
 
     @property
     def to_pick(self) -> tuple[FixCommit, ...]:
@@ -95,6 +100,7 @@ class HotfixPlan:
             "kept": [{"component": k.component.name, "reason": k.reason} for k in self.kept],
             "blog_post": self.blog.as_json(),
             "forward_port": self.forward_port,
+            "summary": list(self.summary),
         }
 
 
@@ -150,6 +156,7 @@ def make_plan(
     *,
     fix_refs: Sequence[str],
     no_bump: Sequence[str] = (),
+    summary: str | None = None,
     tagged: bool,
 ) -> HotfixPlan:
     """Read the repository and decide the whole hotfix; writes nothing.
@@ -171,13 +178,11 @@ def make_plan(
             f"{target.tag} is tagged already and does not hold {listed}: a tag is final; "
             f"plan the next hotfix with --base {target.tag}"
         )
+    own = commits_between(repo, tip, exclude=[base])
+    released = [c for c in own if subject(c).startswith(RELEASE_COMMIT_PREFIX)]
+    # The tag's (or branch's) own commits, the release commit (bumps only) left out.
+    commits = [c for c in own if c not in released]
     if tagged:
-        # What the tag holds: its own commits, the release commit (bumps only) left out.
-        commits = [
-            commit
-            for commit in commits_between(repo, tip, exclude=[base])
-            if not subject(commit).startswith(RELEASE_COMMIT_PREFIX)
-        ]
         files = [path for commit in commits for path in _files_of(repo, commit)]
     else:
         files = changed_files(repo, base, tip)
@@ -201,6 +206,22 @@ def make_plan(
     before = component_versions(repo, config.components, base)
     after = component_versions(repo, config.components, tip)
     after.update({bump.component.name: str(bump.target) for bump in bumps})
+    if tagged and released:
+        told = summary_of(str(released[-1].message))
+    else:
+        told = tuple(line for line in (summary or config.hotfix.summary,) if line)
+    if not told:
+        named = [repo.commit(fix.sha) for fix in fixes] or commits
+        told = tuple(
+            dict.fromkeys(
+                subject(commit)
+                for commit in named
+                if any(
+                    counted_changes(component, _files_of(repo, commit))
+                    for component in config.components
+                )
+            )
+        )
     return HotfixPlan(
         target=target,
         tagged=tagged,
@@ -211,6 +232,7 @@ def make_plan(
         versions={name: (before[name], after[name]) for name in before},
         blog=find_blog_post(repo, config, target),
         forward_port=_forward_port(config),
+        summary=told,
     )
 
 
@@ -237,4 +259,6 @@ def plan_lines(plan: HotfixPlan) -> list[tuple[str, str]]:
     else:
         lines.append(("blog post", "none yet: promotion writes one"))
     lines.append(("main", plan.forward_port))
+    for line in plan.summary:
+        lines.append(("fixes", line))
     return lines

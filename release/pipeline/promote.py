@@ -100,7 +100,7 @@ def _preflight(run: PromoteRun) -> StepOutcome:
 
 def _release(run: PromoteRun) -> StepOutcome:
     ensure_report(run.config, run.paths, dry_run=run.dry_run)
-    body = release_body(run.config, run.repo, run.target, run.paths, ReleaseStage.RELEASE)
+    body = release_body(run, ReleaseStage.RELEASE)
     plan = plan_promote(run.publisher, tag=run.target.tag, body=body)
     if plan.complete:
         return StepOutcome(Change.UNCHANGED, f"latest release: {run.release.url_or_path}")  # type: ignore[union-attr]

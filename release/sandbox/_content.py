@@ -26,6 +26,11 @@ from release.notes.networks import parse_networks
 
 #: The branch holding the fix the sandbox's hotfix brings in.
 FIX_BRANCH = "fix/kes-registration"
+#: What the sandbox's hotfix fixes, in one sentence (``[hotfix] summary``).
+HOTFIX_SUMMARY = (
+    "A signer restarted late in an epoch or after a KES key rotation registers again: it "
+    "KES-signs its protocol key afresh, and the aggregator accepts every KES period of the epoch"
+)
 
 DISTRIBUTION_NAME = "Mithril"
 SIGNER = "mithril-signer"
@@ -468,4 +473,6 @@ def release_toml(*, repository: str, workdir: str, store: str, minisign_key: str
         '[regression]\nnetworks = ["mainnet", "preprod", "preview"]\nepochs = 3\n\n'
         "[hotfix]\n# The fix `inv hotfix` brings in when no --fix is given.\n"
         f'fixes = ["{FIX_BRANCH}"]\n'
+        "# What it fixes, for the release notes and the CHANGELOG (--summary overrides).\n"
+        f'summary = "{HOTFIX_SUMMARY}"\n'
     )

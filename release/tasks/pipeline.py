@@ -47,6 +47,8 @@ _HOTFIX_HELP = {
     "fix": "commit, A..B range or branch (its own commits) to bring in (repeatable; "
     "default: [hotfix] fixes)",
     "no_bump": "component to keep at its version whatever changed in it (repeatable)",
+    "summary": "what the hotfix fixes, one sentence: release body, notes, CHANGELOG "
+    "(default: [hotfix] summary, else the fix commits' subjects)",
     "target": "only these targets (repeatable; a CI build matrix); default: every target",
 }
 
@@ -101,6 +103,7 @@ def _hotfix_task(
     base: str,
     fix: list[str],
     no_bump: list[str],
+    summary: str,
     date: str,
     dry_run: bool,
     yes: bool,
@@ -113,6 +116,7 @@ def _hotfix_task(
         base=base or None,
         fixes=tuple(fix),
         no_bump=tuple(no_bump),
+        summary=summary or None,
         date=_date(date),
         dry_run=dry_run,
     )
@@ -209,6 +213,7 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
         base: str = "",
         fix: list[str] | None = None,
         no_bump: list[str] | None = None,
+        summary: str = "",
         target: list[str] | None = None,
         config: str = "",
         date: str = "",
@@ -221,6 +226,7 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
             base=base,
             fix=fix or [],
             no_bump=no_bump or [],
+            summary=summary,
             targets=target or [],
             date=date,
             dry_run=dry_run,
