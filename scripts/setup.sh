@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh machine: a virtualenv in .venv holding this package (editable)
-# and its test extras; with --test, also the `minisign` binary the tests verify signatures with.
+# and its test extras; with --test, also the `minisign` binary the tests verify signatures with
+# and GitHub's published REST description (npm `@octokit/openapi`, pinned) that the GitHub test
+# server validates its answers against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +16,21 @@ if [ "${1:-}" = "--test" ] && ! command -v minisign >/dev/null 2>&1; then
     if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
     $sudo apt-get install -y -qq minisign >/dev/null 2>&1 \
         || { $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq minisign >/dev/null; }
+fi
+
+# GitHub's OpenAPI description, read unmodified by tests/fakes/openapi.py from
+# .node/node_modules/@octokit/openapi/generated/api.github.com.json.
+OCTOKIT_OPENAPI_VERSION=23.0.2
+if [ "${1:-}" = "--test" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        sudo=""
+        if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+        $sudo apt-get install -y -qq npm >/dev/null 2>&1 \
+            || { $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq npm >/dev/null; }
+    fi
+    installed=".node/node_modules/@octokit/openapi/package.json"
+    if ! grep -q "\"version\": \"$OCTOKIT_OPENAPI_VERSION\"" "$installed" 2>/dev/null; then
+        npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix .node \
+            "@octokit/openapi@$OCTOKIT_OPENAPI_VERSION" >/dev/null
+    fi
 fi

@@ -3,37 +3,13 @@
 import base64
 import hashlib
 import os
-import re
 
-from fakes.github_server import FakeGitHub
-from fakes.publishing import TOKEN
+from fakes.publishing import TOKEN, github_config
 from pipeline_support import DATE, TAG, git, run_json, sandbox_paths
 
 from release.distribution.signing import load_minisign_key
-from release.sandbox import ensure_sandbox
 
 pytest_plugins = ["fakes.fixtures"]
-
-
-def github_config(tmp_path, fake: FakeGitHub):
-    """The sandbox's release.toml, publishing to the fake instead of the local store."""
-    sandbox_config = ensure_sandbox(tmp_path)
-    text = sandbox_config.read_text()
-    text = re.sub(
-        r'\[publish\]\nbackend = "local"\nstore = "[^"]*"\n',
-        "[publish]\n"
-        'backend = "github"\n'
-        f'repo = "{fake.repo}"\n'
-        f'api_url = "{fake.base_url}"\n'
-        'token_env = "TEST_GITHUB_TOKEN"\n'
-        "seconds_between_writes = 0\n"
-        "seconds_between_requests = 0\n",
-        text,
-    )
-    assert 'backend = "github"' in text
-    config = sandbox_config.with_name("github.toml")
-    config.write_text(text)
-    return config
 
 
 def test_hotfix_and_promote_on_github(tmp_path, fake_github):

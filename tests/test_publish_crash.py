@@ -27,6 +27,7 @@ from fakes.publishing import (
 )
 
 from release.publish import LocalStore
+from release.publish._protocol import with_marker
 from release.publish.counting import CountingPublisher
 
 ARTIFACTS = 5  # write_artifacts: two archives, CHECKSUM, its signature, the public key
@@ -36,9 +37,11 @@ GITHUB_WRITES = 1 + ARTIFACTS + 1
 LOCAL_REPLACES = 1 + 2 * ARTIFACTS + 1
 
 GITHUB_KILLS = [
-    *[("kill_before", "WRITE", n) for n in range(1, GITHUB_WRITES + 1)],
-    *[("kill_after", "WRITE", n) for n in range(1, GITHUB_WRITES + 1)],
-    *[("kill_mid_body", "UPLOAD", n) for n in range(1, ARTIFACTS + 1)],
+    *[("kill_before", "WRITE", n, False) for n in range(1, GITHUB_WRITES + 1)],
+    *[("kill_after", "WRITE", n, False) for n in range(1, GITHUB_WRITES + 1)],
+    *[("kill_mid_body", "UPLOAD", n, False) for n in range(1, ARTIFACTS + 1)],
+    # A server reporting ``digest: null`` (the schema allows it): verified by download.
+    *[("kill_after", "WRITE", n, True) for n in range(1, GITHUB_WRITES + 1)],
 ]
 LOCAL_KILLS = [(when, n) for n in range(1, LOCAL_REPLACES + 1) for when in ("before", "after")]
 
@@ -97,19 +100,21 @@ def local_reference(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    ("action", "kind", "nth"), GITHUB_KILLS, ids=[f"{a}-{k}-{n}" for a, k, n in GITHUB_KILLS]
+    ("action", "kind", "nth", "null_digests"),
+    GITHUB_KILLS,
+    ids=[f"{a}-{k}-{n}{'-null-digests' if z else ''}" for a, k, n, z in GITHUB_KILLS],
 )
 def test_github_publish_killed_anywhere_converges_on_rerun(
-    tmp_path, github_reference, action, kind, nth
+    tmp_path, github_reference, action, kind, nth, null_digests
 ):
     files = write_artifacts(tmp_path / "dist")
-    with FakeGitHub(token=TOKEN) as server:
+    with FakeGitHub(token=TOKEN, null_digests=null_digests) as server:
         fault = server.inject(Fault(action, kind=kind, nth=nth))
 
         killed, _, _ = run_driver(*github_driver_args(server, tmp_path), server=server)
         assert (fault.fired, killed) == (1, -signal.SIGKILL)
         if action == "kill_mid_body":
-            assert "starter" in {asset[1] for asset in server.snapshot()[0]["assets"]}
+            assert "open" in {asset[1] for asset in server.snapshot()[0]["assets"]}
 
         code, _, stderr = run_driver(*github_driver_args(server, tmp_path))
         assert code == 0, stderr
@@ -120,6 +125,28 @@ def test_github_publish_killed_anywhere_converges_on_rerun(
         assert server.writes == writes
     journal = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
     assert (journal[-1]["step"], journal[-1]["state"]) == ("publish", "prerelease")
+
+
+@pytest.mark.parametrize("action", ["kill_before", "kill_after"])
+def test_github_publish_killed_while_deleting_leftover_drafts_converges(
+    tmp_path, github_reference, action
+):
+    files = write_artifacts(tmp_path / "dist")
+    earlier = with_marker("an earlier run", "2543.1-hotfix", "main")
+    with FakeGitHub(token=TOKEN) as server:
+        for _ in range(3):  # as three retried creates of earlier runs left them
+            server.add_release("2543.1-hotfix", draft=True, body=earlier)
+        server.inject(Fault(action, kind="DELETE", nth=2))
+
+        killed, _, _ = run_driver(*github_driver_args(server, tmp_path), server=server)
+        assert killed == -signal.SIGKILL
+
+        code, _, stderr = run_driver(*github_driver_args(server, tmp_path))
+        assert code == 0, stderr
+        assert server.snapshot() == github_reference
+        writes = server.writes
+        publish_to(github_publisher(server.base_url), files)
+        assert server.writes == writes
 
 
 @pytest.mark.parametrize(("when", "nth"), LOCAL_KILLS, ids=[f"{w}-{n}" for w, n in LOCAL_KILLS])

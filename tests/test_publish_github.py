@@ -18,9 +18,9 @@ from fakes.publishing import (
 from github import Auth, Github, GithubException, UnknownObjectException
 
 from release.publish import plan_publish, promote
+from release.publish._protocol import with_marker
 from release.publish.errors import (
     AssetExistsError,
-    DuplicateReleaseError,
     PromotionRefusedError,
     ReleaseExistsError,
     ReleaseImmutableError,
@@ -44,7 +44,9 @@ def plain_client(server: FakeGitHub):
 
 def test_a_draft_is_invisible_by_tag_but_found_by_listing(fake_github):
     publisher = github_publisher(fake_github.base_url)
-    publisher.create_draft(tag=TAG, name="n", body="b", target_commitish="main")
+    publisher.create_draft(
+        tag=TAG, name="n", body=with_marker("b", TAG, "main"), target_commitish="main"
+    )
 
     view = publisher.find(TAG)
 
@@ -66,7 +68,7 @@ def test_publish_and_promote_pass_every_flag_and_converge(fake_github, publish_a
     assert created.json | {"tag_name": TAG} == {
         "tag_name": TAG,
         "name": RELEASE_NAME,
-        "body": RELEASE_BODY,
+        "body": with_marker(RELEASE_BODY, TAG, "main"),
         "draft": True,
         "prerelease": True,
         "make_latest": "false",
@@ -122,25 +124,41 @@ def test_new_notes_keep_the_prerelease_flags(fake_github, publish_artifacts):
         "draft": False,
         "prerelease": True,
         "make_latest": "false",
-        "body": "Corrected notes.",
+        "body": with_marker("Corrected notes.", TAG, "main"),
     }
     assert fake_github.snapshot() == expected_snapshot(publish_artifacts, body="Corrected notes.")
 
 
-def test_github_answers_422_already_exists(fake_github, publish_artifacts):
+def test_drafts_may_share_a_tag_and_only_a_published_release_conflicts(
+    fake_github, publish_artifacts
+):
+    # GitHub: several drafts may carry one tag; only a published release makes a create (or
+    # publishing another draft) answer 422 already_exists on tag_name.
     repo = plain_client(fake_github)
-    repo.create_git_release(TAG, name="n", message="b", draft=True)
-    with pytest.raises(GithubException) as second:
+    first = repo.create_git_release(TAG, name="n", message="b", draft=True)
+    second = repo.create_git_release(TAG, name="n", message="b", draft=True)
+    assert first.id != second.id
+    first.update_release(name="n", message="b", draft=False, prerelease=True)
+    with pytest.raises(GithubException) as publishing:
+        second.update_release(name="n", message="b", draft=False, prerelease=True)
+    with pytest.raises(GithubException) as creating:
         repo.create_git_release(TAG, name="n", message="b", draft=True)
-    assert second.value.status == 422
-    assert second.value.data["errors"][0]["code"] == "already_exists"
+    for refusal in (publishing.value, creating.value):
+        assert refusal.status == 422
+        assert refusal.data["errors"][0] == {
+            "resource": "Release",
+            "code": "already_exists",
+            "field": "tag_name",
+        }
+        assert refusal.data["documentation_url"].startswith("https://docs.github.com/")
 
     publisher = github_publisher(fake_github.base_url)
     with pytest.raises(ReleaseExistsError):
         publisher.create_draft(tag=TAG, name="n", body="b", target_commitish="main")
-    publisher.upload(TAG, publish_artifacts[0])
+    [draft] = [view for view in publisher.releases(TAG) if not view.published]
+    publisher.upload(draft.id, publish_artifacts[0])
     with pytest.raises(AssetExistsError, match=publish_artifacts[0].name):
-        publisher.upload(TAG, publish_artifacts[0])
+        publisher.upload(draft.id, publish_artifacts[0])
 
 
 def test_a_published_release_is_frozen(fake_github, publish_artifacts, tmp_path):
@@ -155,14 +173,15 @@ def test_a_published_release_is_frozen(fake_github, publish_artifacts, tmp_path)
 
     extra = tmp_path / "extra.txt"
     extra.write_text("added after publishing")
+    release = publisher.find(TAG)
     with pytest.raises(ReleaseImmutableError, match="422"):
-        publisher.upload(TAG, extra)
+        publisher.upload(release.id, extra)
     with pytest.raises(ReleaseImmutableError, match="422"):
-        publisher.delete_asset(TAG, "CHECKSUM")
+        publisher.delete_asset(release.id, "CHECKSUM")
 
 
 def test_listing_follows_pagination_to_find_an_old_draft(fake_github, publish_artifacts):
-    fake_github.add_release(TAG, draft=True)
+    fake_github.add_release(TAG, draft=True, body=with_marker("an earlier run", TAG, "main"))
     for n in range(5):
         fake_github.add_release(f"2{n}00.0")
     publisher = github_publisher(fake_github.base_url, per_page=2)
@@ -174,8 +193,10 @@ def test_listing_follows_pagination_to_find_an_old_draft(fake_github, publish_ar
 
 
 def test_stray_and_unfinished_assets_on_a_draft_are_cleaned(fake_github, publish_artifacts):
-    release_id = fake_github.add_release(TAG, draft=True, prerelease=True)
-    fake_github.add_asset(release_id, "CHECKSUM", b"", state="starter")
+    release_id = fake_github.add_release(
+        TAG, draft=True, prerelease=True, body=with_marker("an earlier run", TAG, "main")
+    )
+    fake_github.add_asset(release_id, "CHECKSUM", b"", state="open")
     fake_github.add_asset(release_id, publish_artifacts[0].name, b"old bytes")
     fake_github.add_asset(release_id, "notes.txt", b"not an artifact")
 
@@ -184,13 +205,21 @@ def test_stray_and_unfinished_assets_on_a_draft_are_cleaned(fake_github, publish
     assert fake_github.snapshot() == expected_snapshot(publish_artifacts)
 
 
-def test_two_releases_for_one_tag_stop_the_publish(fake_github, publish_artifacts):
-    fake_github.add_release(TAG, draft=True)
-    fake_github.add_release(TAG, draft=True)  # as left by a tool that looked up drafts by tag
+def test_leftover_drafts_of_earlier_runs_are_deleted_and_others_left_alone(
+    fake_github, publish_artifacts
+):
+    ours = with_marker("an earlier run", TAG, "main")
+    kept = fake_github.add_release(TAG, draft=True, body=ours)
+    fake_github.add_release(TAG, draft=True, body=ours)  # a retried create's second draft
+    fake_github.add_release(TAG, draft=True, body=with_marker("an older commit", TAG, "0" * 40))
+    foreign = fake_github.add_release(TAG, draft=True, body="drafted by hand on the web page")
 
-    with pytest.raises(DuplicateReleaseError, match="2 releases"):
-        publish_to(github_publisher(fake_github.base_url), publish_artifacts)
-    assert fake_github.writes == 0
+    publish_to(github_publisher(fake_github.base_url), publish_artifacts)
+
+    assert sorted(fake_github.releases) == [kept, foreign]
+    assert fake_github.releases[foreign]["body"] == "drafted by hand on the web page"
+    [published] = [r for r in fake_github.snapshot() if not r["draft"]]
+    assert published == expected_snapshot(publish_artifacts)[0]
 
 
 def test_a_refused_promotion_is_reported_and_changes_nothing(publish_artifacts):

@@ -19,6 +19,7 @@ from release.publish import (
     promote,
     publish_prerelease,
 )
+from release.publish._protocol import with_marker
 from release.publish.counting import CountingPublisher
 from release.publish.errors import (
     PublishInputError,
@@ -76,7 +77,8 @@ def test_publish_then_promote_goes_draft_prerelease_release(tmp_path, publish_ar
 
     promoted = promote(store, tag=TAG, body="final notes", record=record)
 
-    assert (promoted.state, promoted.latest, promoted.body) == ("release", True, "final notes")
+    assert (promoted.state, promoted.latest) == ("release", True)
+    assert promoted.body == with_marker("final notes", TAG, "main")
     assert journal[-1] == ("promote", {"action": "promoted", "state": "release"})
 
 
@@ -112,7 +114,8 @@ def test_new_notes_on_a_published_prerelease_keep_its_flags(tmp_path, publish_ar
     view = publish(store, publish_artifacts, body="corrected notes")
 
     assert store.writes == ["update"]
-    assert (view.state, view.latest, view.body) == ("prerelease", False, "corrected notes")
+    assert (view.state, view.latest) == ("prerelease", False)
+    assert view.body == with_marker("corrected notes", TAG, "main")
 
 
 def test_changed_artifact_on_a_published_release_stops_before_writing(tmp_path, publish_artifacts):
@@ -139,7 +142,9 @@ def test_changed_artifact_on_a_published_release_stops_before_writing(tmp_path, 
 def test_a_draft_converges_replacing_changed_assets_and_removing_strays(tmp_path):
     store = CountingPublisher(LocalStore(tmp_path / "store"))
     old = write_artifacts(tmp_path / "old", seed=1)
-    store.create_draft(tag=TAG, name="draft", body="", target_commitish="main")
+    store.create_draft(
+        tag=TAG, name="draft", body=with_marker("", TAG, "main"), target_commitish="main"
+    )
     for path in old[:2]:
         store.upload(TAG, path)
     stray = tmp_path / "old" / "leftover.txt"
@@ -160,7 +165,9 @@ def test_a_draft_converges_replacing_changed_assets_and_removing_strays(tmp_path
 
 def test_store_rules_match_github(tmp_path, publish_artifacts):
     store = LocalStore(tmp_path / "store")
-    store.create_draft(tag=TAG, name="n", body="b", target_commitish="main")
+    store.create_draft(
+        tag=TAG, name="n", body=with_marker("b", TAG, "main"), target_commitish="main"
+    )
     with pytest.raises(ReleaseExistsError):
         store.create_draft(tag=TAG, name="n", body="b", target_commitish="main")
     publish(store, publish_artifacts)
@@ -175,6 +182,30 @@ def test_store_rules_match_github(tmp_path, publish_artifacts):
         )
     with pytest.raises(ReleaseNotFoundError):
         store.list_assets("2603.0")
+
+
+def test_a_draft_someone_else_made_is_neither_adopted_nor_touched(tmp_path, publish_artifacts):
+    store = CountingPublisher(LocalStore(tmp_path / "store"))
+    store.create_draft(tag=TAG, name="by hand", body="mine", target_commitish="main")
+    store.writes.clear()
+
+    with pytest.raises(ReleaseExistsError, match="not made by this tool"):
+        publish(store, publish_artifacts)
+
+    assert store.writes == ["create_draft"]  # refused by the store: one release per tag
+    assert store.inner.releases(TAG)[0].body == "mine"
+
+
+def test_a_leftover_draft_at_another_commit_is_replaced(tmp_path, publish_artifacts):
+    store = CountingPublisher(LocalStore(tmp_path / "store"))
+    earlier = with_marker("b", TAG, "0" * 40)
+    store.create_draft(tag=TAG, name="n", body=earlier, target_commitish="0" * 40)
+    store.writes.clear()
+
+    view = publish(store, publish_artifacts)
+
+    assert store.writes[:2] == ["delete_draft", "create_draft"]
+    assert (view.state, view.target_commitish) == ("prerelease", "main")
 
 
 def test_latest_moves_like_github(tmp_path, publish_artifacts):
@@ -227,7 +258,9 @@ def test_promote_needs_a_published_prerelease(tmp_path):
     store = LocalStore(tmp_path / "store")
     with pytest.raises(ReleaseNotFoundError, match=TAG):
         promote(store, tag=TAG)
-    store.create_draft(tag=TAG, name="n", body="b", target_commitish="main")
+    store.create_draft(
+        tag=TAG, name="n", body=with_marker("b", TAG, "main"), target_commitish="main"
+    )
     with pytest.raises(ReleaseStateError, match="draft"):
         promote(store, tag=TAG)
 

@@ -101,7 +101,11 @@ def test_released_event_promotes_the_release_tag():
     (step,) = steps_running(workflow["jobs"]["promote"], "inv promote")
     assert '.venv/bin/inv promote "$RELEASE_TAG" --yes --json' in step["run"]
     assert step["env"]["RELEASE_TAG"] == "${{ github.event.release.tag_name }}"
-    assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    # A pull request opened with the Actions token starts no workflow: a token of the
+    # maintainers' (RELEASE_TOKEN) is preferred when set (GitHub docs, "Triggering a workflow
+    # from a workflow").
+    assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.RELEASE_TOKEN || secrets.GITHUB_TOKEN }}"
+    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
     checkout = workflow["jobs"]["promote"]["steps"][0]
     assert checkout["with"]["fetch-depth"] == 0  # promote merges into main: it needs history
     # The event's own checkout is the tag, a detached HEAD, which promote refuses.

@@ -91,7 +91,7 @@ def _local_figure(store: Path, files: list[Path]) -> Figure:
 def _github_figure(server_module: ModuleType, files: list[Path]) -> Figure:
     from release.publish.github import GitHubPublisher  # noqa: PLC0415 - PyGithub is heavy
 
-    with server_module.FakeGitHub(token=_BENCH_TOKEN) as server:
+    with server_module.FakeGitHub(token=_BENCH_TOKEN, validate=False) as server:
 
         def client() -> GitHubPublisher:
             return GitHubPublisher(

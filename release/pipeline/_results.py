@@ -33,6 +33,11 @@ def store_location(config: ReleaseConfig) -> str:
     return f"{config.publish.api_url} {config.publish.repo}"
 
 
+def _stopped_in_preflight(steps: list[StepReport]) -> bool:
+    """A run refused in preflight may have failed on the store itself: do not ask it again."""
+    return any(step.name == "preflight" and step.state is StepState.FAILED for step in steps)
+
+
 def result_json(
     *,
     config: ReleaseConfig,
@@ -42,6 +47,7 @@ def result_json(
     notes: dict[str, Path],
     steps: list[StepReport],
     dry_run: bool,
+    pull_requests: dict[str, str] | None = None,
     error: str | None = None,
 ) -> dict[str, Any]:
     """``tag``, ``branch``, ``versions``, ``plan``, ``release``, ``notes``, ``repo``, ``store``
@@ -54,8 +60,11 @@ def result_json(
         "versions": {name: after for name, (_, after) in versions.items()},
         "changed": {name: [b, a] for name, (b, a) in versions.items() if b != a},
         "plan": plan.as_json(),
-        "release": release_json(publisher.find(target.tag), config),
+        "release": None
+        if _stopped_in_preflight(steps)
+        else release_json(publisher.find(target.tag), config),
         "notes": {name: str(path) for name, path in notes.items()},
+        "pull_requests": dict(pull_requests or {}),
         "repo": str(config.root),
         "store": store_location(config),
         "dry_run": dry_run,

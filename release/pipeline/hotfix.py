@@ -152,6 +152,9 @@ def _preflight(run: HotfixRun) -> StepOutcome:
         _gate_builders(run.config)
     if run.reaches("sign"):
         _signing_key(run)
+    if run.reaches("publish"):
+        # The release store answers and accepts this token: checked before the tag exists.
+        run.publisher.preflight()
     if run.tagged:
         # The fixes are in the tag; a CI checkout of it may not have their branches.
         _check_tag_belongs(run, base)

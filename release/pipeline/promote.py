@@ -9,7 +9,7 @@ forward-port (the fixes brought into main with versions of its own, pushed).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
@@ -18,10 +18,13 @@ from release._fs import atomic_write
 from release.distribution._git import (
     checkout,
     commit_paths,
+    current_branch,
     ensure_hotfix_branch,
     open_repository,
     preflight,
+    push_branch,
     push_release,
+    ref_exists,
     resolve_commit,
 )
 from release.distribution._settings import ReleaseConfig
@@ -35,13 +38,25 @@ from release.notes import (
 from release.notes.sources import RepositoryFacts, blog_update_input, new_post_input
 from release.outcome import Change, StepOutcome
 from release.pipeline._engine import Display, Step, StepReport
-from release.pipeline._forward_port import BRANCH_PREFIX, ForwardPortTarget, forward_port
+from release.pipeline._forward_port import (
+    BRANCH_PREFIX,
+    ForwardPortTarget,
+    completed,
+    forward_port,
+)
 from release.pipeline._journal import Journal
 from release.pipeline._run import RunPaths, open_journal, run_until
 from release.pipeline._target import HotfixTarget, target_for_tag
 from release.pipeline.hotfix import ensure_report, release_body
-from release.pipeline.plan import ON_HOTFIX, HotfixPlan, make_plan
-from release.publish import Publisher, ReleaseView, open_publisher, plan_promote, promote
+from release.pipeline.plan import ON_HOTFIX, HotfixPlan, main_post_refs, make_plan
+from release.publish import (
+    Publisher,
+    PullRequests,
+    ReleaseView,
+    open_publisher,
+    plan_promote,
+    promote,
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,8 @@ class PromoteRun:
     journal: Journal
     release: ReleaseView | None = None
     blog_post: Path | None = None
+    #: Pull requests this promotion opened or found (GitHub): branch -> URL.
+    pull_requests: dict[str, str] = field(default_factory=dict)
 
     def documents(self) -> dict[str, Path]:
         """The SPO notes of the hotfix and the blog post this promotion wrote."""
@@ -136,6 +153,10 @@ def _blog(run: PromoteRun) -> StepOutcome:
     on = run.target.branch if location.where == ON_HOTFIX else config.main_branch
     if text == updated:
         return StepOutcome(Change.UNCHANGED, f"{relative} on {on} announces {run.target.tag}")
+    verb = "announce" if text else "add the post of"
+    message = f"docs: {verb} {run.target.tag} in the {distribution} distribution blog post"
+    if location.where != ON_HOTFIX and _proposes(run):
+        return _propose(run, f"blog/{run.target.tag}", {relative: updated}, message)
     if run.dry_run:
         return StepOutcome(Change.PLANNED, f"{'update' if text else 'write'} {relative} on {on}")
     if location.where == ON_HOTFIX:
@@ -145,8 +166,6 @@ def _blog(run: PromoteRun) -> StepOutcome:
     else:
         checkout(run.repo, config.main_branch)
     atomic_write(path, updated)
-    verb = "announce" if text else "add the post of"
-    message = f"docs: {verb} {run.target.tag} in the {distribution} distribution blog post"
     committed = commit_paths(run.repo, [relative], message)
     if location.where != ON_HOTFIX:
         push_release(
@@ -156,6 +175,62 @@ def _blog(run: PromoteRun) -> StepOutcome:
             tag=run.target.tag,
         )
     return StepOutcome(committed.change, f"{committed.detail} on {on}")
+
+
+def _proposes(run: PromoteRun) -> bool:
+    """With GitHub, main changes through pull requests (as Mithril's #2773 and #2774)."""
+    return isinstance(run.publisher, PullRequests)
+
+
+def _propose(run: PromoteRun, branch: str, files: dict[Path, str], message: str) -> StepOutcome:
+    """``files`` committed on ``branch`` (from the remote's main), pushed, and one pull
+    request into main: found and kept on a re-run, never opened twice."""
+    config, repo = run.config, run.repo
+    main = config.main_branch
+    remote_branch = f"refs/remotes/{config.remote}/{branch}"
+    if ref_exists(repo, remote_branch) and all(
+        _read_or_none(run, remote_branch, path.as_posix()) == text for path, text in files.items()
+    ):
+        return _pull_request(run, branch, message, pushed=False)
+    if run.dry_run:
+        return StepOutcome(Change.PLANNED, f"push {branch} and open a pull request into {main}")
+    start = next(ref for _, ref in main_post_refs(config) if ref_exists(repo, ref))
+    previous = current_branch(repo)
+    checkout(repo, branch, create_from=None if ref_exists(repo, f"refs/heads/{branch}") else start)
+    for path, text in files.items():
+        atomic_write(config.root / path, text)
+    commit_paths(repo, list(files), message)
+    push_branch(repo, remote=config.remote, branch=branch)
+    checkout(repo, previous or main)
+    return _pull_request(run, branch, message, pushed=True)
+
+
+def _pull_request(run: PromoteRun, branch: str, title: str, *, pushed: bool) -> StepOutcome:
+    assert isinstance(run.publisher, PullRequests)
+    body = (
+        f"Opened by the release tool while promoting {run.target.tag}.\n\n"
+        f"{chr(10).join(f'- {line}' for line in run.plan.summary)}\n"
+    )
+    main = run.config.main_branch
+    if run.dry_run:
+        found = run.publisher.find_pull_request(head=branch, base=main)
+        if found is None:
+            return StepOutcome(Change.PLANNED, f"open a pull request of {branch} into {main}")
+        run.pull_requests[branch] = found.url
+        return StepOutcome(Change.UNCHANGED, f"pull request {found.url} ({branch} into {main})")
+    proposal = run.publisher.ensure_pull_request(head=branch, base=main, title=title, body=body)
+    run.pull_requests[branch] = proposal.url
+    change = Change.APPLIED if pushed or proposal.created else Change.UNCHANGED
+    return StepOutcome(
+        change, f"pull request {proposal.url} ({branch} into {run.config.main_branch})"
+    )
+
+
+def _read_or_none(run: PromoteRun, ref: str, path: str) -> str | None:
+    try:
+        return _read_blob(run, ref, path)
+    except KeyError:
+        return None
 
 
 def _read_blob(run: PromoteRun, ref: str, path: str) -> str:
@@ -175,8 +250,19 @@ def _push(run: PromoteRun) -> StepOutcome:
 
 def _forward_port(run: PromoteRun) -> StepOutcome:
     target = ForwardPortTarget(run.target.tag, run.target.version, run.target.base_tag)
-    outcome = forward_port(run.repo, run.config, target, dry_run=run.dry_run, finish_on_main=True)
     main = run.config.main_branch
+    if _proposes(run):
+        remote_branch = f"refs/remotes/{run.config.remote}/{target.branch}"
+        if ref_exists(run.repo, remote_branch) and completed(run.repo, target, remote_branch):
+            return _pull_request(run, target.branch, target.marker(main), pushed=False)
+        outcome = forward_port(
+            run.repo, run.config, target, dry_run=run.dry_run, finish_on_main=False
+        )
+        if outcome.change is not Change.APPLIED:
+            return outcome  # planned (a dry run), or main holds it already (merged)
+        push_branch(run.repo, remote=run.config.remote, branch=target.branch)
+        return _pull_request(run, target.branch, target.marker(main), pushed=True)
+    outcome = forward_port(run.repo, run.config, target, dry_run=run.dry_run, finish_on_main=True)
     pushed = push_release(
         run.repo, remote=run.config.remote, branch=main, tag=run.target.tag, dry_run=run.dry_run
     )

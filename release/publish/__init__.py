@@ -26,6 +26,7 @@ from release.publish.converge import (
 )
 from release.publish.factory import open_publisher
 from release.publish.local import LocalStore
+from release.publish.pulls import PullRequest, PullRequests
 
 __all__ = [
     "AssetView",
@@ -34,6 +35,8 @@ __all__ = [
     "Plan",
     "PlanStep",
     "Publisher",
+    "PullRequest",
+    "PullRequests",
     "Recorder",
     "ReleaseSettings",
     "ReleaseState",

@@ -5,12 +5,17 @@ at any point, running the same call again finishes the job, and running it after
 writes nothing. The order of writes is chosen so that a partial state is never mistaken
 for a finished one:
 
-1. find the release by listing (drafts included), else create a draft pre-release that is
-   not marked latest;
+1. find the release by listing (drafts included): the published one, else the oldest draft
+   this tool made for the tag at the target commit (recognised by the marker that ends
+   every body it writes), else create a draft pre-release that is not marked latest; then
+   delete the other drafts earlier runs made for the tag (GitHub allows several drafts per
+   tag, so a create whose answer was lost and was retried leaves two). A published release
+   is never deleted;
 2. on the draft, remove stray assets, upload missing ones, replace those whose digest
    differs; the checksum, signatures and keys go last, so a visible ``CHECKSUM`` means the
    archives it lists are already there;
-3. verify by listing again and comparing every digest and size;
+3. verify by listing again and comparing every digest and size (an asset the store
+   reports without a digest is downloaded and hashed);
 4. publish as a pre-release, passing every flag explicitly (``make_latest="false"``).
 
 A published release is frozen: if its assets differ from the artifacts, nothing is written
@@ -31,6 +36,8 @@ from release.publish._protocol import (
     ReleaseSettings,
     ReleaseView,
     check_asset_name,
+    choose_release,
+    with_marker,
 )
 from release.publish.errors import (
     AssetExistsError,
@@ -155,6 +162,18 @@ def _is_trust_file(name: str) -> bool:
     return name == CHECKSUM_NAME or name.endswith(TRUST_SUFFIXES)
 
 
+def _remote_assets(publisher: Publisher, release_id: str) -> list[AssetView]:
+    """The release's assets, each finished one with a digest: a null digest (which GitHub's
+    schema allows) is replaced by hashing the downloaded bytes."""
+    assets = []
+    for listed in publisher.list_assets(release_id):
+        if listed.uploaded and listed.sha256 is None:
+            sha256, size = publisher.download_sha256(release_id, listed.name)
+            listed = AssetView(name=listed.name, sha256=sha256, size=size)  # noqa: PLW2901
+        assets.append(listed)
+    return assets
+
+
 def _asset_changes(local: list[LocalAsset], remote: list[AssetView]) -> list[_AssetChange]:
     """Removals first (they only clean up), then the artifacts in upload order."""
     by_name = {asset.name: asset for asset in remote}
@@ -175,6 +194,43 @@ def _asset_changes(local: list[LocalAsset], remote: list[AssetView]) -> list[_As
     return changes
 
 
+# -- which release is ours -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ours:
+    """The run's release (None: to be created) and the drafts earlier runs left beside it."""
+
+    release: ReleaseView | None
+    leftovers: tuple[ReleaseView, ...]
+
+
+def _ours(publisher: Publisher, tag: str, target: str) -> _Ours:
+    """The published release of ``tag``, else the oldest of this tool's drafts at ``target``.
+
+    Every other draft this tool made for the tag is a leftover (a retried create, a run at a
+    commit the tag no longer names); drafts made by others are not ours and stay untouched.
+    """
+    views = publisher.releases(tag)
+    chosen = choose_release(tag, views)
+    if chosen is not None and not chosen.published and chosen.marked_commit != target:
+        chosen = next(
+            (v for v in views if not v.published and v.marked_commit == target),
+            None,
+        )
+    kept = None if chosen is None else chosen.id
+    leftovers = tuple(
+        view for view in views if view.marked and not view.published and view.id != kept
+    )
+    return _Ours(chosen, leftovers)
+
+
+def _leftover_detail(leftovers: tuple[ReleaseView, ...]) -> str:
+    return f"delete {len(leftovers)} leftover draft(s) of earlier runs: " + ", ".join(
+        view.url_or_path for view in leftovers
+    )
+
+
 # -- plans (read only) ---------------------------------------------------------------------
 
 
@@ -189,12 +245,15 @@ def plan_publish(
 ) -> Plan:
     """What :func:`publish_prerelease` would do now, without writing anything."""
     local = local_assets(files)
-    view = publisher.find(tag)
+    ours = _ours(publisher, tag, target_commitish)
+    view = ours.release
     if view is None:
         steps = [PlanStep("release", "to do", f"create a draft pre-release at {target_commitish}")]
     else:
         steps = [PlanStep("release", "done", f"{view.state} at {view.url_or_path}")]
-    remote = [] if view is None else publisher.list_assets(tag)
+    if ours.leftovers:
+        steps.append(PlanStep("drafts", "to do", _leftover_detail(ours.leftovers)))
+    remote = [] if view is None else _remote_assets(publisher, view.id)
     frozen = view is not None and view.published
     for change in _asset_changes(local, remote):
         state: StepState = "done" if change.action == "keep" else "blocked" if frozen else "to do"
@@ -212,7 +271,7 @@ def plan_publish(
         steps.append(PlanStep("verify", "done", f"{len(local)} assets match the artifacts"))
     steps += [
         PlanStep("publish", "done", f"published as {view.state}"),
-        _notes_step(view, name=name, body=body),
+        _notes_step(view, name=name, body=with_marker(body, tag, target_commitish)),
     ]
     return Plan(tag=tag, steps=tuple(steps))
 
@@ -236,7 +295,7 @@ def plan_promote(publisher: Publisher, *, tag: str, body: str | None = None) -> 
     else:
         steps.append(PlanStep("promote", "to do", "pre-release -> release, marked latest"))
     if body is not None:
-        steps.append(_notes_step(view, name=view.name, body=body))
+        steps.append(_notes_step(view, name=view.name, body=_keep_marker(view, body)))
     return Plan(tag=tag, steps=tuple(steps))
 
 
@@ -262,26 +321,31 @@ def publish_prerelease(
     """Bring the release for ``tag`` to "pre-release with exactly these files"."""
     journal = record or _no_journal
     local = local_assets(files)
-    view = publisher.find(tag)
-    if view is None:
-        view = _create_draft(publisher, tag=tag, name=name, body=body, target=target_commitish)
-        journal("release", {"action": "created", "state": view.state, "url": view.url_or_path})
-    else:
-        journal("release", {"action": "found", "state": view.state, "url": view.url_or_path})
+    body = with_marker(body, tag, target_commitish)
+    ours = _ours(publisher, tag, target_commitish)
+    _delete_leftovers(publisher, ours, journal)
+    action = "found"
+    if ours.release is None:
+        ours = _create_draft(publisher, tag=tag, name=name, body=body, target=target_commitish)
+        _delete_leftovers(publisher, ours, journal)  # a retried create made more than one
+        action = "created"
+    view = ours.release
+    assert view is not None
+    journal("release", {"action": action, "state": view.state, "url": view.url_or_path})
 
-    changes = _asset_changes(local, publisher.list_assets(tag))
+    changes = _asset_changes(local, _remote_assets(publisher, view.id))
     if view.published:
         _refuse_changes_to_frozen(view, changes)
     for change in changes:
-        action = _apply(publisher, tag, change)
-        journal(change.step, _asset_detail(change, action))
+        done = _apply(publisher, view.id, change)
+        journal(change.step, _asset_detail(change, done))
 
-    _verify(publisher, tag, local)
+    _verify(publisher, view, local)
     journal("verify", {"assets": len(local)})
 
     if not view.published:
         view = publisher.update(
-            tag,
+            view.id,
             ReleaseSettings(name, body, draft=False, prerelease=True, make_latest="false"),
         )
         journal("publish", {"action": "published", "state": view.state})
@@ -307,11 +371,11 @@ def promote(
         raise ReleaseNotFoundError(f"no release for {tag}: publish the pre-release first")
     if view.state == "draft":
         raise ReleaseStateError(f"release {tag} is still a draft: publish the pre-release first")
-    notes = view.body if body is None else body
+    notes = view.body if body is None else _keep_marker(view, body)
     if view.state == "prerelease":
         try:
             publisher.update(
-                tag,
+                view.id,
                 ReleaseSettings(
                     view.name, notes, draft=False, prerelease=False, make_latest="true"
                 ),
@@ -329,21 +393,42 @@ def promote(
     return _read_back(publisher, tag)
 
 
+def _keep_marker(view: ReleaseView, body: str) -> str:
+    """New notes for a published release, ending with the marker it was published with."""
+    return with_marker(body, view.tag, view.marked_commit or view.target_commitish)
+
+
 def _no_journal(step: str, detail: dict[str, object]) -> None:
     """The default recorder: the store itself is the record."""
 
 
-def _create_draft(
-    publisher: Publisher, *, tag: str, name: str, body: str, target: str
-) -> ReleaseView:
+def _delete_leftovers(publisher: Publisher, ours: _Ours, journal: Recorder) -> None:
+    """Delete the drafts earlier runs made beside the run's release (never a published one)."""
+    for leftover in ours.leftovers:
+        publisher.delete_draft(leftover.id)
+    if ours.leftovers:
+        journal("drafts", {"action": "deleted", "count": len(ours.leftovers)})
+
+
+def _create_draft(publisher: Publisher, *, tag: str, name: str, body: str, target: str) -> _Ours:
+    """Create the draft, then list again: a create whose answer was lost and was retried
+    made more than one, and the oldest is the one to keep."""
     try:
-        return publisher.create_draft(tag=tag, name=name, body=body, target_commitish=target)
-    except ReleaseExistsError:
-        # Our own earlier attempt created it but its answer was lost (dropped connection).
-        view = publisher.find(tag)
-        if view is None:
-            raise
-        return view
+        publisher.create_draft(tag=tag, name=name, body=body, target_commitish=target)
+    except ReleaseExistsError as error:
+        # A published release appeared meanwhile, or a store that holds one release per tag
+        # already holds a draft someone else made.
+        ours = _ours(publisher, tag, target)
+        if ours.release is None:
+            raise ReleaseExistsError(
+                f"{error}, and it was not made by this tool for {target}: delete it or "
+                "publish it by hand"
+            ) from None
+        return ours
+    ours = _ours(publisher, tag, target)
+    if ours.release is None:
+        raise ReleaseNotFoundError(f"the draft just created for {tag} is not listed")
+    return ours
 
 
 def _refuse_changes_to_frozen(view: ReleaseView, changes: list[_AssetChange]) -> None:
@@ -358,37 +443,37 @@ def _refuse_changes_to_frozen(view: ReleaseView, changes: list[_AssetChange]) ->
         )
 
 
-def _apply(publisher: Publisher, tag: str, change: _AssetChange) -> str:
+def _apply(publisher: Publisher, release_id: str, change: _AssetChange) -> str:
     """Carry out one asset change on a draft; return what was done, for the journal."""
     if change.action == "keep":
         return "kept"
     if change.action in ("remove", "replace"):
-        publisher.delete_asset(tag, change.name)
+        publisher.delete_asset(release_id, change.name)
     if change.local is not None:
-        _upload(publisher, tag, change.local)
+        _upload(publisher, release_id, change.local)
     return {"remove": "removed", "replace": "replaced", "upload": "uploaded"}[change.action]
 
 
-def _upload(publisher: Publisher, tag: str, asset: LocalAsset) -> None:
+def _upload(publisher: Publisher, release_id: str, asset: LocalAsset) -> None:
     """Upload, resolving a name held by an earlier attempt (finished or a ``starter``)."""
     try:
-        publisher.upload(tag, asset.path)
+        publisher.upload(release_id, asset.path)
     except AssetExistsError:
-        current = _named(publisher.list_assets(tag), asset.name)
+        current = _named(_remote_assets(publisher, release_id), asset.name)
         if current is not None and asset.matches(current):
             return
-        publisher.delete_asset(tag, asset.name)
-        publisher.upload(tag, asset.path)
+        publisher.delete_asset(release_id, asset.name)
+        publisher.upload(release_id, asset.path)
 
 
-def _verify(publisher: Publisher, tag: str, local: list[LocalAsset]) -> None:
-    remote = {asset.name: asset for asset in publisher.list_assets(tag)}
+def _verify(publisher: Publisher, view: ReleaseView, local: list[LocalAsset]) -> None:
+    remote = {asset.name: asset for asset in _remote_assets(publisher, view.id)}
     problems = []
     for asset in local:
         current = remote.pop(asset.name, None)
         if current is None:
             problems.append(f"{asset.name} is missing")
-        elif current.sha256 is None:
+        elif not current.uploaded:
             problems.append(f"{asset.name} is an unfinished upload")
         elif not asset.matches(current):
             problems.append(
@@ -397,13 +482,13 @@ def _verify(publisher: Publisher, tag: str, local: list[LocalAsset]) -> None:
             )
     problems.extend(f"{name} is not among the artifacts" for name in remote)
     if problems:
-        raise VerificationError(f"release {tag} after uploading: {'; '.join(problems)}")
+        raise VerificationError(f"release {view.tag} after uploading: {'; '.join(problems)}")
 
 
 def _update_notes(publisher: Publisher, view: ReleaseView, *, name: str, body: str) -> None:
     """Change title/notes of a published release, restating its current flags."""
     publisher.update(
-        view.tag,
+        view.id,
         ReleaseSettings(
             name,
             body,

@@ -11,7 +11,7 @@ from typing import Any
 from release.publish._protocol import Publisher
 
 #: The protocol's methods that change the store.
-WRITE_METHODS = frozenset({"create_draft", "upload", "delete_asset", "update"})
+WRITE_METHODS = frozenset({"create_draft", "upload", "delete_asset", "delete_draft", "update"})
 
 
 class CountingPublisher:

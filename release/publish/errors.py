@@ -37,6 +37,10 @@ class ReleaseExistsError(PublishError):
     """A release for the tag already exists (the store refuses a second one)."""
 
 
+class TagBurntError(PublishError):
+    """GitHub refuses the tag for ever: an immutable release used it and was deleted."""
+
+
 class AssetExistsError(PublishError):
     """An asset of that name is already attached (GitHub's 422 ``already_exists``)."""
 

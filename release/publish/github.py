@@ -2,9 +2,13 @@
 
 What this module knows about GitHub so that the converging code does not have to:
 
-* drafts are invisible to ``GET /releases/tags/{tag}``, so a release is found by listing;
+* drafts are invisible to ``GET /releases/tags/{tag}``, so releases are found by listing;
+  several drafts may carry one tag, so every call after listing names a release by its id;
 * an asset name that is taken answers 422 ``already_exists`` (:class:`AssetExistsError`),
-  as does a second release for a tag (:class:`ReleaseExistsError`);
+  as does a release for a tag that has a published one (:class:`ReleaseExistsError`);
+* a tag once used by an immutable release is burnt: creating a release for it answers 422
+  ``custom`` "tag_name was used by an immutable release" (:class:`TagBurntError`);
+* an asset's ``digest`` may be null: its bytes are then downloaded and hashed;
 * 5xx, 429, secondary rate limits (403 + ``Retry-After``) and dropped connections are
   transient: each call is retried with backoff, waiting as long as the server asks;
 * writes on a published (immutable) release are refused: :class:`ReleaseImmutableError`.
@@ -17,10 +21,12 @@ every message this module builds.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +38,7 @@ from github.GitReleaseAsset import GitReleaseAsset
 
 from release.publish._protocol import (
     AssetView,
+    Publisher,
     ReleaseSettings,
     ReleaseView,
     check_artifact,
@@ -40,24 +47,27 @@ from release.publish._protocol import (
 from release.publish._retry import RetryPolicy, Transient, call_with_retries
 from release.publish.errors import (
     AssetExistsError,
-    DuplicateReleaseError,
     MissingTokenError,
     PublishError,
     PublishInputError,
     ReleaseExistsError,
     ReleaseImmutableError,
     ReleaseNotFoundError,
+    ReleaseStateError,
     RemoteAuthError,
     RemoteRefusedError,
+    RemoteUnavailableError,
+    TagBurntError,
 )
 
 T = TypeVar("T")
 
 DEFAULT_API_URL = "https://api.github.com"
 _SHA256_PREFIX = "sha256:"
+_DOWNLOAD_CHUNK = 1 << 16
 
 
-class GitHubPublisher:
+class GitHubPublisher(Publisher):
     """A :class:`~release.publish.Publisher` for one repository's releases."""
 
     def __init__(
@@ -82,7 +92,7 @@ class GitHubPublisher:
         self._secret = token
         self._retry = retry or RetryPolicy()
         _redact_in_pygithub_log(token)
-        github = Github(
+        self._github = Github(
             auth=Auth.Token(token),
             base_url=base_url,
             retry=None,
@@ -92,7 +102,8 @@ class GitHubPublisher:
             seconds_between_writes=seconds_between_writes,
             lazy=True,
         )
-        self._repository = github.get_repo(repo)
+        self._repository = self._github.get_repo(repo)
+        #: Releases by id as last read: PyGithub needs the object to act on one.
         self._releases: dict[str, GitRelease] = {}
 
     def __repr__(self) -> str:
@@ -100,22 +111,62 @@ class GitHubPublisher:
 
     # -- the protocol ----------------------------------------------------------------------
 
-    def find(self, tag: str) -> ReleaseView | None:
-        releases = self._call(
+    def preflight(self) -> str:
+        """The API answers at ``base_url``, the token is valid, sees ``repo`` and may push.
+
+        ``GET /repos/{repo}`` carries ``permissions`` for a user's token; the Actions token
+        gets none, and then its write access shows only when it is used.
+        """
+        where = f"{self.repo} at {self.base_url}"
+        # Two tries: a dead address must fail in seconds, before anything is written.
+        policy = replace(self._retry, attempts=min(self._retry.attempts, 2))
+        try:
+            repository = call_with_retries(
+                lambda: self._github.get_repo(self.repo).raw_data,  # lazy: raw_data fetches
+                policy=policy,
+                describe=f"reach the GitHub API at {self.base_url}",
+                classify=_transient,
+            )
+            permissions = repository.get("permissions")
+        except RemoteUnavailableError as error:
+            raise RemoteUnavailableError(
+                f"{error}: check [publish] api_url (now {self.base_url})"
+            ) from None
+        except GithubException as error:
+            if error.status == 401:
+                raise RemoteAuthError(
+                    f"the GitHub API at {self.base_url} rejects the token (401 "
+                    f"{_message(error)}): it is invalid or expired"
+                ) from None
+            if error.status == 404:
+                raise RemoteAuthError(
+                    f"repository {self.repo} is not visible at {self.base_url} with this "
+                    "token (404): check [publish] repo and the token's repository access"
+                ) from None
+            raise self._refusal(f"read {where}", error, RemoteRefusedError) from None
+        except (ValueError, AttributeError, TypeError) as error:  # not a GitHub API answer
+            raise RemoteUnavailableError(
+                f"{self.base_url} did not answer as a GitHub API ({type(error).__name__}): "
+                "check [publish] api_url"
+            ) from None
+        if isinstance(permissions, dict):
+            if not permissions.get("push"):
+                raise RemoteAuthError(
+                    f"the token can read {where} but has no push permission "
+                    "(permissions.push is false): releases need write access"
+                )
+            return f"GitHub {where}: token valid, push allowed"
+        return f"GitHub {where}: token valid (no permissions reported; checked when writing)"
+
+    def releases(self, tag: str) -> list[ReleaseView]:
+        listed = self._call(
             f"list the releases of {self.repo}", lambda: list(self._repository.get_releases())
         )
-        matches = [release for release in releases if release.tag_name == tag]
-        if len(matches) > 1:
-            pages = ", ".join(release.html_url for release in matches)
-            raise DuplicateReleaseError(
-                f"{len(matches)} releases of {self.repo} carry the tag {tag} ({pages}); "
-                "delete all but one on GitHub, then run again"
-            )
-        if not matches:
-            self._releases.pop(tag, None)
-            return None
-        self._releases[tag] = matches[0]
-        return self._view(matches[0])
+        matches = sorted((r for r in listed if r.tag_name == tag), key=lambda r: r.id)
+        for release in matches:
+            self._releases[str(release.id)] = release
+        latest = self._latest_tag() if any(not r.draft for r in matches) else None
+        return [self._view(release, latest) for release in matches]
 
     def create_draft(self, *, tag: str, name: str, body: str, target_commitish: str) -> ReleaseView:
         def create() -> GitRelease:
@@ -130,24 +181,33 @@ class GitHubPublisher:
                     make_latest="false",
                 )
             except GithubException as error:
+                if _burnt_tag(error):
+                    raise TagBurntError(
+                        f"GitHub refuses a release for {tag} in {self.repo}: the tag was used "
+                        "by an immutable release that was deleted, and can never be used "
+                        f"again ({_message(error)}); release under a new version"
+                    ) from None
                 if _already_exists(error):
                     raise ReleaseExistsError(
-                        f"GitHub already has a release for {tag} in {self.repo}"
+                        f"GitHub already has a published release for {tag} in {self.repo}"
                     ) from None
                 raise
 
         release = self._call(f"create the draft release {tag} in {self.repo}", create)
-        self._releases[tag] = release
-        return self._view(release)
+        self._releases[str(release.id)] = release
+        return self._view(release, None)
 
-    def list_assets(self, tag: str) -> list[AssetView]:
-        release = self._release(tag)
-        assets = self._call(f"list the assets of {tag}", lambda: list(release.get_assets()))
+    def list_assets(self, release_id: str) -> list[AssetView]:
+        release = self._release(release_id)
+        assets = self._call(
+            f"list the assets of {release.tag_name}", lambda: list(release.get_assets())
+        )
         return [_asset_view(asset) for asset in assets]
 
-    def upload(self, tag: str, path: Path) -> AssetView:
+    def upload(self, release_id: str, path: Path) -> AssetView:
         name = check_artifact(path)
-        release = self._release(tag)
+        release = self._release(release_id)
+        tag = release.tag_name
 
         def send() -> GitReleaseAsset:
             try:
@@ -164,22 +224,53 @@ class GitHubPublisher:
         asset = self._call(f"upload {name} to {tag}", send, refused=_refusal_kind(release))
         return _asset_view(asset)
 
-    def delete_asset(self, tag: str, name: str) -> None:
-        release = self._release(tag)
-        assets = self._call(f"list the assets of {tag}", lambda: list(release.get_assets()))
-        asset = next((asset for asset in assets if asset.name == name), None)
+    def download_sha256(self, release_id: str, name: str) -> tuple[str, int]:
+        release = self._release(release_id)
+        asset = self._asset(release, name)
+        if asset is None:
+            raise ReleaseNotFoundError(f"release {release.tag_name} has no asset named {name}")
+
+        def fetch() -> tuple[str, int]:
+            _, _, chunks = asset.download_asset(chunk_size=_DOWNLOAD_CHUNK)
+            digest, size = hashlib.sha256(), 0
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+            return digest.hexdigest(), size
+
+        return self._call(f"download {name} of {release.tag_name} to hash it", fetch)
+
+    def delete_asset(self, release_id: str, name: str) -> None:
+        release = self._release(release_id)
+        asset = self._asset(release, name)
         if asset is not None:
             self._call(
-                f"delete {name} from {tag}",
-                lambda: _delete_if_present(asset),
+                f"delete {name} from {release.tag_name}",
+                lambda: _delete_if_present(asset.delete_asset),
                 refused=_refusal_kind(release),
             )
 
-    def update(self, tag: str, settings: ReleaseSettings) -> ReleaseView:
-        release = self._release(tag)
+    def delete_draft(self, release_id: str) -> None:
+        release = self._release(release_id)
+        current = self._call(
+            f"read release {release_id} of {self.repo}",
+            lambda: self._repository.get_release(release.id),
+        )
+        if not current.draft:  # never: deleting a published release burns its tag
+            raise ReleaseStateError(
+                f"release {current.tag_name} ({current.html_url}) is published: not deleting it"
+            )
+        self._call(
+            f"delete the leftover draft {current.html_url}",
+            lambda: _delete_if_present(current.delete_release),
+        )
+        self._releases.pop(release_id, None)
+
+    def update(self, release_id: str, settings: ReleaseSettings) -> ReleaseView:
+        release = self._release(release_id)
         updated = self._call(
             f"set draft={settings.draft}, prerelease={settings.prerelease}, "
-            f"make_latest={settings.make_latest} on {tag}",
+            f"make_latest={settings.make_latest} on {release.tag_name}",
             lambda: release.update_release(
                 name=settings.name,
                 message=settings.body,
@@ -188,26 +279,35 @@ class GitHubPublisher:
                 make_latest=settings.make_latest,
             ),
         )
-        self._releases[tag] = updated
-        return self._view(updated)
+        self._releases[release_id] = updated
+        return self._view(updated, self._latest_tag() if not updated.draft else None)
 
     # -- internals -------------------------------------------------------------------------
 
-    def _release(self, tag: str) -> GitRelease:
-        if tag not in self._releases and self.find(tag) is None:
-            raise ReleaseNotFoundError(f"no release for {tag} in {self.repo}")
-        return self._releases[tag]
+    def _release(self, release_id: str) -> GitRelease:
+        release = self._releases.get(release_id)
+        if release is None:
+            raise ReleaseNotFoundError(f"release {release_id} of {self.repo} was never listed")
+        return release
 
-    def _view(self, release: GitRelease) -> ReleaseView:
+    def _asset(self, release: GitRelease, name: str) -> GitReleaseAsset | None:
+        assets = self._call(
+            f"list the assets of {release.tag_name}", lambda: list(release.get_assets())
+        )
+        return next((asset for asset in assets if asset.name == name), None)
+
+    def _view(self, release: GitRelease, latest_tag: str | None) -> ReleaseView:
         state = release_state(draft=release.draft, prerelease=release.prerelease)
         return ReleaseView(
             tag=release.tag_name,
+            id=str(release.id),
             state=state,
-            latest=state == "release" and self._latest_tag() == release.tag_name,
+            latest=state == "release" and latest_tag == release.tag_name,
             name=release.name or "",
             body=release.body or "",
             url_or_path=release.html_url,
             assets=[_asset_view(asset) for asset in release.assets],
+            target_commitish=release.target_commitish or "",
         )
 
     def _latest_tag(self) -> str | None:
@@ -229,6 +329,7 @@ class GitHubPublisher:
         refused: type[PublishError] = RemoteRefusedError,
     ) -> T:
         """Run one API operation with retries; turn a final refusal into a PublishError."""
+        describe = f"{describe} (API at {self.base_url})"
         try:
             return call_with_retries(
                 operation, policy=self._retry, describe=describe, classify=_transient
@@ -326,12 +427,28 @@ def _already_exists(error: GithubException) -> bool:
     )
 
 
+def _burnt_tag(error: GithubException) -> bool:
+    """GitHub's answer to a release for a tag an immutable release used (and was deleted)."""
+    errors = error.data.get("errors") if isinstance(error.data, dict) else None
+    return (
+        error.status == 422
+        and isinstance(errors, list)
+        and any(
+            isinstance(item, dict)
+            and item.get("code") == "custom"
+            and "immutable release" in str(item.get("message", ""))
+            for item in errors
+        )
+    )
+
+
 def _message(error: GithubException) -> str:
     data: Any = error.data
     if not isinstance(data, dict):
         return str(data or "").strip()[:200]
     details = [
         f"{item.get('resource', '?')}.{item.get('field', '?')} {item.get('code', '?')}"
+        + (f": {item['message']}" if item.get("message") else "")
         for item in data.get("errors") or []
         if isinstance(item, dict)
     ]
@@ -344,19 +461,22 @@ def _refusal_kind(release: GitRelease) -> type[PublishError]:
     return RemoteRefusedError if release.draft else ReleaseImmutableError
 
 
-def _delete_if_present(asset: GitReleaseAsset) -> None:
+def _delete_if_present(delete: Callable[[], object]) -> None:
     try:
-        asset.delete_asset()
+        delete()
     except GithubException as error:
         if error.status != 404:  # already gone: an earlier attempt's answer was lost
             raise
 
 
 def _asset_view(asset: GitReleaseAsset) -> AssetView:
+    """A null digest (or one in another algorithm) leaves ``sha256`` None: hash by download."""
     digest = asset.digest or ""
-    finished = asset.state == "uploaded" and digest.startswith(_SHA256_PREFIX)
+    finished = asset.state == "uploaded"
+    known = finished and digest.startswith(_SHA256_PREFIX)
     return AssetView(
         name=asset.name,
-        sha256=digest.removeprefix(_SHA256_PREFIX).lower() if finished else None,
+        sha256=digest.removeprefix(_SHA256_PREFIX).lower() if known else None,
         size=asset.size,
+        uploaded=finished,
     )

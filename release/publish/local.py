@@ -25,10 +25,11 @@ from typing import Any, NoReturn
 from urllib.parse import quote
 
 from release._fs import atomic_write, sweep_temp_files
-from release.publish._files import atomic_copy
+from release.publish._files import atomic_copy, sha256_of
 from release.publish._protocol import (
     AssetView,
     MakeLatest,
+    Publisher,
     ReleaseSettings,
     ReleaseView,
     check_artifact,
@@ -51,8 +52,11 @@ _FROZEN_MODE = 0o444
 Index = dict[str, Any]
 
 
-class LocalStore:
-    """A :class:`~release.publish.Publisher` over a directory (the sandbox's "GitHub")."""
+class LocalStore(Publisher):
+    """A :class:`~release.publish.Publisher` over a directory (the sandbox's "GitHub").
+
+    It holds at most one release per tag, so a release's id is its tag.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -72,13 +76,25 @@ class LocalStore:
 
     # -- reads -----------------------------------------------------------------------------
 
-    def find(self, tag: str) -> ReleaseView | None:
+    def preflight(self) -> str:
+        """Nothing remote to reach: reading the index is the whole check."""
+        self._read_index()
+        return f"local release store {self.root}"
+
+    def releases(self, tag: str) -> list[ReleaseView]:
         index = self._read_index()
         entry = index["releases"].get(tag)
-        return None if entry is None else self._view(index, tag, entry)
+        return [] if entry is None else [self._view(index, tag, entry)]
 
-    def list_assets(self, tag: str) -> list[AssetView]:
-        return _asset_views(self._entry(self._read_index(), tag))
+    def list_assets(self, release_id: str) -> list[AssetView]:
+        return _asset_views(self._entry(self._read_index(), release_id))
+
+    def download_sha256(self, release_id: str, name: str) -> tuple[str, int]:
+        self._entry(self._read_index(), release_id)
+        try:
+            return sha256_of(self._asset_path(release_id, name))
+        except OSError as error:
+            raise StoreAccessError(f"cannot read {error.filename}: {error.strerror}") from None
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -100,7 +116,8 @@ class LocalStore:
             self._save(index)
             return self._view(index, tag, entry)
 
-    def upload(self, tag: str, path: Path) -> AssetView:
+    def upload(self, release_id: str, path: Path) -> AssetView:
+        tag = release_id
         name = check_artifact(path)
         with self._writing() as index:
             entry = self._draft_entry(index, tag, f"attach {name}")
@@ -114,7 +131,8 @@ class LocalStore:
             self._save(index)
             return AssetView(name=name, sha256=sha256, size=size)
 
-    def delete_asset(self, tag: str, name: str) -> None:
+    def delete_asset(self, release_id: str, name: str) -> None:
+        tag = release_id
         with self._writing() as index:
             entry = self._draft_entry(index, tag, f"remove {name}")
             if entry["assets"].pop(name, None) is None:
@@ -122,7 +140,17 @@ class LocalStore:
             self._save(index)
             self._asset_path(tag, name).unlink(missing_ok=True)
 
-    def update(self, tag: str, settings: ReleaseSettings) -> ReleaseView:
+    def delete_draft(self, release_id: str) -> None:
+        tag = release_id
+        with self._writing() as index:
+            entry = self._draft_entry(index, tag, "delete the release")
+            del index["releases"][tag]
+            self._save(index)
+            for name in entry["assets"]:
+                self._asset_path(tag, name).unlink(missing_ok=True)
+
+    def update(self, release_id: str, settings: ReleaseSettings) -> ReleaseView:
+        tag = release_id
         with self._writing() as index:
             entry = self._entry(index, tag)
             if settings.draft and not entry["draft"]:
@@ -199,12 +227,14 @@ class LocalStore:
     def _view(self, index: Index, tag: str, entry: dict[str, Any]) -> ReleaseView:
         return ReleaseView(
             tag=tag,
+            id=tag,
             state=release_state(draft=entry["draft"], prerelease=entry["prerelease"]),
             latest=index["latest"] == tag,
             name=entry["name"],
             body=entry["body"],
             url_or_path=str(self.release_dir(tag)),
             assets=_asset_views(entry),
+            target_commitish=entry["target_commitish"],
         )
 
 

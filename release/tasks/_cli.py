@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import sys
 from collections.abc import Callable
@@ -78,7 +79,13 @@ task = functools.partial(invoke.task, klass=ReleaseTask)
 
 
 def reports_errors(func: F) -> F:
-    """Turn a :class:`ReleaseToolError` into a one-line message and a non-zero exit."""
+    """Turn a :class:`ReleaseToolError` into a one-line message and a non-zero exit.
+
+    Under ``--json`` the error also ends stdout as ``{"error": ...}`` when the task had not
+    printed its own document yet (bad arguments, configuration, a refused preflight), so a
+    caller parsing the last JSON object always finds one.
+    """
+    signature = inspect.signature(func)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -89,9 +96,13 @@ def reports_errors(func: F) -> F:
                 "error: --dry (-R) is Invoke's flag for shell commands; this task's is --dry-run",
                 code=EXIT_ERROR,
             )
+        started = _emitted[0]
         try:
             return func(*args, **kwargs)
         except ReleaseToolError as error:
+            wants_json = signature.bind_partial(*args, **kwargs).arguments.get("json") is True
+            if wants_json and _emitted[0] == started:
+                emit_json({"error": str(error), "complete": False})
             raise Exit(f"error: {error}", code=EXIT_ERROR) from None
 
     return wrapper  # type: ignore[return-value]
@@ -112,7 +123,13 @@ def required_non_negative(value: int | None, option: str, meaning: str) -> int:
     return given
 
 
+#: How many JSON documents this process printed: tells ``reports_errors`` whether the task
+#: already ended stdout with its own.
+_emitted = [0]
+
+
 def emit_json(payload: object) -> None:
     """Print one JSON document on stdout (the last line a caller parses)."""
     sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
     sys.stdout.flush()
+    _emitted[0] += 1

@@ -164,6 +164,7 @@ def _execute(
                     publisher=run.publisher,
                     plan=run.plan,
                     notes=notes(),
+                    pull_requests=_pull_requests(run),
                     steps=failure.reports,
                     dry_run=run.dry_run,
                     error=str(failure),
@@ -176,12 +177,17 @@ def _execute(
         publisher=run.publisher,
         plan=run.plan,
         notes=notes(),
+        pull_requests=_pull_requests(run),
         steps=reports,
         dry_run=run.dry_run,
     )
     _summarise(document)
     if json:
         emit_json(document)
+
+
+def _pull_requests(run: HotfixRun | PromoteRun) -> dict[str, str]:
+    return run.pull_requests if isinstance(run, PromoteRun) else {}
 
 
 def _summarise(document: dict[str, object]) -> None:
@@ -193,6 +199,8 @@ def _summarise(document: dict[str, object]) -> None:
             f"release {document['tag']}: {release['state']}, {len(assets)} assets, {where}",
             soft_wrap=True,
         )
+    for branch, url in dict(document["pull_requests"]).items():  # type: ignore[call-overload]
+        console.print(f"  pull request ({branch}): {url}", soft_wrap=True, highlight=False)
     notes = document["notes"]
     if isinstance(notes, dict):
         for name, path in notes.items():

@@ -1,20 +1,37 @@
 """A GitHub-compatible release API on 127.0.0.1, for the real PyGithub client.
 
-It implements the endpoint subset a release tool needs, with the behaviours that bite:
+It implements the endpoint subset a release tool needs, with the behaviours that bite
+(sources in the tests that rely on each):
 
 * ``GET /releases/tags/{tag}`` answers 404 for a draft; only listing shows drafts;
-* a second release for a tag and a duplicate asset name answer 422 ``already_exists``;
-* uploads go to ``/api/uploads/...`` on the same host and port (``upload_url``), every
-  absolute URL is under ``/api/``, lists are paginated (``per_page``, ``page``, ``Link``);
-* assets carry ``digest: "sha256:<hex>"`` computed from the bytes received;
+* several **drafts** may carry one tag; only a published release conflicts: creating or
+  publishing another release for its tag answers 422 ``already_exists``;
+* a duplicate asset name answers 422 ``already_exists``;
 * immutable releases: once published, assets cannot be added or removed, the release
-  cannot return to draft, and (optionally) the pre-release flag cannot be flipped.
+  cannot return to draft, and (optionally) the pre-release flag cannot be flipped;
+  deleting one **burns** its tag: a later release for it answers 422 ``custom``
+  "tag_name was used by an immutable release";
+* uploads go to ``/api/uploads/...`` on the same host and port (``upload_url``), every
+  absolute URL is under ``/api/``; lists are paginated with ``page``/``per_page`` (bad
+  values fall back to the defaults, more than 100 is cut to 100) and full ``Link``
+  headers (``first``, ``prev``, ``next``, ``last``);
+* assets carry ``digest: "sha256:<hex>"`` computed from the bytes received, or ``null``
+  with ``null_digests=True`` (the schema allows it); ``GET`` of an asset with
+  ``Accept: application/octet-stream`` redirects (302) to its bytes;
+* every answer carries ``X-RateLimit-*`` headers and ``GET /rate_limit`` reports them;
+* ``GET /repos/{repo}`` reports ``permissions`` (``permissions=None``: as for the Actions
+  token, none).
+
+Every JSON body it sends is checked against GitHub's published OpenAPI description
+(:mod:`fakes.openapi`); leaving the ``with`` block raises if any answer broke it.
 
 State lives in the server object, so a restarted client (a new process) sees it. Every
 request is logged and write requests (POST, PATCH, DELETE, uploads) are counted. Faults
-are injected with :meth:`FakeGitHub.inject`: canned error answers, a 502 that leaves a
-``starter`` asset, dropped connections, and SIGKILL of a client process at a chosen request
-(before processing, after processing, or halfway through an upload body).
+are injected with :meth:`FakeGitHub.inject`: canned error answers, a 502 that leaves an
+unfinished asset (GitHub's upload docs call it a "starter", as quoted in getsentry/craft#313;
+the ``release-asset`` schema's only other state than ``uploaded`` is ``open``, used here),
+dropped connections, and SIGKILL of a client process at a chosen request (before
+processing, after processing, or halfway through an upload body).
 """
 
 from __future__ import annotations
@@ -31,17 +48,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+DOCS = "https://docs.github.com/rest"
+#: GitHub's answer to a release for a tag an immutable release used (and was deleted).
+BURNT_TAG_MESSAGE = "tag_name was used by an immutable release"
+RATE_LIMIT = 5000
+UNFINISHED = "open"
 
 FaultAction = Literal[
     "respond",  # answer with the fault's status/body/headers instead of processing
-    "starter_then_502",  # read the upload, leave a ``starter`` asset, answer 502
+    "starter_then_502",  # read the upload, leave an unfinished asset, answer 502
     "drop_before",  # close the socket after the headers, before processing
     "drop_after",  # process the request, then close the socket without answering
-    "drop_mid_body",  # read half the body (an upload leaves a starter), close the socket
+    "drop_mid_body",  # read half the body (an upload leaves it unfinished), close the socket
     "kill_before",  # SIGKILL the client before processing
     "kill_after",  # process the request, SIGKILL the client, never answer
-    "kill_mid_body",  # read half the body (an upload leaves a starter), SIGKILL the client
+    "kill_mid_body",  # read half the body (an upload leaves it unfinished), SIGKILL it
 ]
 
 SECONDARY_RATE_LIMIT = (
@@ -88,6 +111,10 @@ class Request:
     query: str = ""
 
 
+#: What ``GET /repos/{repo}`` reports for a token with write access.
+PUSH = {"admin": False, "maintain": False, "push": True, "triage": True, "pull": True}
+
+
 class FakeGitHub:
     """The server and its state; use as a context manager (binds port 0 on 127.0.0.1)."""
 
@@ -98,16 +125,33 @@ class FakeGitHub:
         repo: str = "acme/widgets",
         immutable_releases: bool = True,
         allow_prerelease_flip: bool = True,
+        null_digests: bool = False,
+        permissions: dict[str, bool] | None = PUSH,
+        validate: bool = True,
     ) -> None:
         self.token = token
         self.repo = repo
         self.immutable_releases = immutable_releases
         self.allow_prerelease_flip = allow_prerelease_flip
+        self.null_digests = null_digests
+        self.permissions = permissions
         self.releases: dict[int, dict[str, Any]] = {}
         self.assets: dict[int, dict[str, Any]] = {}
+        self.burnt_tags: set[str] = set()
         self.latest_id: int | None = None
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
+        self.answers_checked = 0
+        self.operations_checked: set[str] = set()
+        self.violations: list[Any] = []
+        self.rate_used = 0
+        self.rate_reset = int(datetime.now(UTC).timestamp()) + 3600
+        if validate:
+            from fakes.openapi import github_schema  # noqa: PLC0415 - a 10 MB document
+
+            self.schema: Any = github_schema()
+        else:
+            self.schema = None
         self._next_id = 1
         self._lock = threading.RLock()
         self._client_pid: int | None = None
@@ -125,9 +169,25 @@ class FakeGitHub:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+        if exc_type is None and self.violations:
+            listed = "\n  ".join(map(str, self.violations[:20]))
+            raise AssertionError(
+                f"{len(self.violations)} violations of GitHub's OpenAPI description "
+                f"{self.schema.version} in the answers:\n  {listed}"
+            )
+
+    def check_answer(self, method: str, path: str, status: int, body: Any) -> None:
+        """Validate one JSON answer against the operation it implements (lock held)."""
+        if self.schema is None:
+            return
+        self.answers_checked += 1
+        found = self.schema.operation(method, path)
+        if found is not None:
+            self.operations_checked.add(found[1]["operationId"])
+        self.violations.extend(self.schema.check(method, path, status, body))
 
     @property
     def origin(self) -> str:
@@ -180,13 +240,33 @@ class FakeGitHub:
                 key=lambda release: (release["tag"], release["draft"]),
             )
 
-    def add_release(self, tag: str, *, draft: bool = False, prerelease: bool = False) -> int:
-        """Seed a release directly (other history in the repository)."""
+    def add_release(
+        self,
+        tag: str,
+        *,
+        draft: bool = False,
+        prerelease: bool = False,
+        body: str = "",
+        target_commitish: str = "main",
+    ) -> int:
+        """Seed a release directly (other history in the repository, an earlier run's draft)."""
         with self._lock:
             release = self._new_release(
-                {"tag_name": tag, "name": tag, "body": "", "draft": draft, "prerelease": prerelease}
+                {
+                    "tag_name": tag,
+                    "name": tag,
+                    "body": body,
+                    "draft": draft,
+                    "prerelease": prerelease,
+                    "target_commitish": target_commitish,
+                }
             )
             return release["id"]
+
+    def delete_release(self, release_id: int) -> None:
+        """Delete a release as a person would on the web page (burns an immutable one's tag)."""
+        with self._lock:
+            self._remove_release(self.releases[release_id])
 
     def add_asset(self, release_id: int, name: str, data: bytes, *, state: str = "uploaded") -> int:
         """Seed an asset directly (e.g. one left by another tool or an unfinished upload)."""
@@ -208,6 +288,7 @@ class FakeGitHub:
         draft = bool(payload.get("draft", False))
         release = {
             "id": release_id,
+            "node_id": f"RE_kwDOAAAB{release_id:08d}",
             "tag_name": tag,
             "target_commitish": payload.get("target_commitish", "main"),
             "name": payload.get("name") or tag,
@@ -217,6 +298,7 @@ class FakeGitHub:
             "immutable": self.immutable_releases and not draft,
             "created_at": self._now(),
             "published_at": None if draft else self._now(),
+            "updated_at": self._now(),
         }
         self.releases[release_id] = release
         self._apply_make_latest(release, payload.get("make_latest", "true"))
@@ -227,6 +309,7 @@ class FakeGitHub:
         finished = state == "uploaded"
         asset = {
             "id": asset_id,
+            "node_id": f"RA_kwDOAAAB{asset_id:08d}",
             "release_id": release_id,
             "name": name,
             "label": "",
@@ -237,6 +320,7 @@ class FakeGitHub:
             "download_count": 0,
             "created_at": self._now(),
             "updated_at": self._now(),
+            "data": data if finished else b"",
         }
         self.assets[asset_id] = asset
         return asset
@@ -257,11 +341,35 @@ class FakeGitHub:
         if self.latest_id == release["id"] and not full:
             self.latest_id = None
 
+    def user_json(self, login: str = "release-bot", user_id: int = 1) -> dict[str, Any]:
+        """A ``simple-user`` with every field GitHub's schema requires."""
+        user = f"{self.base_url}/users/{login}"
+        return {
+            "login": login,
+            "id": user_id,
+            "node_id": f"U_kgDOAAAA{user_id:04d}",
+            "avatar_url": f"{self.origin}/api/avatars/{login}",
+            "gravatar_id": "",
+            "url": user,
+            "html_url": f"{self.origin}/{login}",
+            "followers_url": f"{user}/followers",
+            "following_url": f"{user}/following{{/other_user}}",
+            "gists_url": f"{user}/gists{{/gist_id}}",
+            "starred_url": f"{user}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{user}/subscriptions",
+            "organizations_url": f"{user}/orgs",
+            "repos_url": f"{user}/repos",
+            "events_url": f"{user}/events{{/privacy}}",
+            "received_events_url": f"{user}/received_events",
+            "type": "Bot" if login.endswith("-bot") else "Organization",
+            "site_admin": False,
+        }
+
     def release_json(self, release: dict[str, Any]) -> dict[str, Any]:
         base = f"{self.repo_url}/releases/{release['id']}"
         tag = quote(release["tag_name"], safe="")
         return {
-            **{key: value for key, value in release.items()},
+            **{key: value for key, value in release.items() if key != "updated_at"},
             "url": base,
             "assets_url": f"{base}/assets",
             "upload_url": (
@@ -271,21 +379,47 @@ class FakeGitHub:
             "html_url": f"{self.origin}/{self.repo}/releases/tag/{tag}",
             "tarball_url": f"{self.repo_url}/tarball/{tag}",
             "zipball_url": f"{self.repo_url}/zipball/{tag}",
-            "author": {"login": "release-bot", "id": 1, "type": "User"},
+            "author": self.user_json(),
             "assets": [self.asset_json(asset) for asset in self._assets_of(release["id"])],
         }
 
     def asset_json(self, asset: dict[str, Any]) -> dict[str, Any]:
         release = self.releases[asset["release_id"]]
+        hidden = ("release_id", "data")
         return {
-            **{key: value for key, value in asset.items() if key != "release_id"},
+            **{key: value for key, value in asset.items() if key not in hidden},
+            "digest": None if self.null_digests else asset["digest"],
             "url": f"{self.repo_url}/releases/assets/{asset['id']}",
-            "browser_download_url": (
-                f"{self.origin}/api/downloads/{self.repo}/releases/download/"
-                f"{quote(release['tag_name'], safe='')}/{asset['name']}"
-            ),
-            "uploader": {"login": "release-bot", "id": 1, "type": "User"},
+            "browser_download_url": self.download_url(release, asset),
+            "uploader": self.user_json(),
         }
+
+    def asset_json_all(self, release_id: int) -> list[dict[str, Any]]:
+        """The assets of a release as the API shows them."""
+        with self._lock:
+            return [self.asset_json(asset) for asset in self._assets_of(release_id)]
+
+    def download_url(self, release: dict[str, Any], asset: dict[str, Any]) -> str:
+        tag = quote(release["tag_name"], safe="")
+        return f"{self.origin}/api/downloads/{self.repo}/releases/download/{tag}/{asset['name']}"
+
+    def rate_headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(RATE_LIMIT),
+            "X-RateLimit-Remaining": str(max(0, RATE_LIMIT - self.rate_used)),
+            "X-RateLimit-Reset": str(self.rate_reset),
+            "X-RateLimit-Used": str(self.rate_used),
+            "X-RateLimit-Resource": "core",
+        }
+
+    def _remove_release(self, release: dict[str, Any]) -> None:
+        for asset in self._assets_of(release["id"]):
+            del self.assets[asset["id"]]
+        del self.releases[release["id"]]
+        if release["immutable"]:
+            self.burnt_tags.add(release["tag_name"])
+        if self.latest_id == release["id"]:
+            self.latest_id = None
 
     def _kill_client(self) -> None:
         if not self._client_known.wait(timeout=30):
@@ -305,23 +439,47 @@ class _ReplyError(Exception):
 
 
 def _not_found() -> _ReplyError:
-    return _ReplyError(
-        404, {"message": "Not Found", "documentation_url": "https://docs.github.com"}
-    )
+    return _ReplyError(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
 
 
-def _already_exists(resource: str, field_name: str) -> _ReplyError:
+def _validation_failed(*errors: dict[str, str]) -> _ReplyError:
+    """GitHub's 422: ``message``, ``documentation_url`` and ``errors[]`` with a ``code``."""
     return _ReplyError(
         422,
         {
             "message": "Validation Failed",
-            "errors": [{"resource": resource, "code": "already_exists", "field": field_name}],
+            "errors": list(errors),
+            "documentation_url": f"{DOCS}/releases/releases",
+            "status": "422",
         },
     )
 
 
+def _already_exists(resource: str, field_name: str) -> _ReplyError:
+    return _validation_failed({"resource": resource, "code": "already_exists", "field": field_name})
+
+
+def _burnt(tag: str) -> _ReplyError:
+    # GitHub's wording for a tag an immutable release used; the code is ``custom``.
+    return _validation_failed(
+        {"resource": "Release", "code": "custom", "field": "tag_name", "message": BURNT_TAG_MESSAGE}
+    )
+
+
 def _immutable(what: str) -> _ReplyError:
-    return _ReplyError(422, {"message": f"Cannot {what}: the release is immutable."})
+    return _validation_failed(
+        {
+            "resource": "Release",
+            "code": "custom",
+            "message": f"Cannot {what}: the release is immutable.",
+        }
+    )
+
+
+def _positive(query: dict[str, list[str]], name: str, default: int) -> int:
+    """A pagination parameter; what is not a positive integer falls back to the default."""
+    text = query.get(name, [""])[0]
+    return int(text) if text.isdigit() and int(text) > 0 else default
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -356,7 +514,7 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         parts = urlsplit(self.path)
         path, query = unquote(parts.path), parse_qs(parts.query)
-        self._query = parts.query
+        self._method, self._query = method, parts.query
         kind = "UPLOAD" if path.startswith("/api/uploads/") else method
         length = int(self.headers.get("Content-Length") or 0)
         with fake._lock:
@@ -376,14 +534,32 @@ class _Handler(BaseHTTPRequestHandler):
                 body = self.rfile.read(length) if length else b""
                 payload = _json_or_none(body) if kind != "UPLOAD" else None
                 if not self._authorised():
-                    self._answer(kind, path, payload, 401, {"message": "Bad credentials"})
+                    self._answer(
+                        kind,
+                        path,
+                        payload,
+                        401,
+                        {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"},
+                    )
                     return
+                if path != "/api/v3/rate_limit":  # checking the limit does not count
+                    fake.rate_used += 1
                 if fault is not None and fault.action == "respond":
-                    self._answer(kind, path, payload, fault.status, fault.body, fault.headers)
+                    # GitHub's error bodies always link the documentation.
+                    canned = {"documentation_url": DOCS, **fault.body}
+                    if fault.status < 400:
+                        canned = fault.body
+                    self._answer(kind, path, payload, fault.status, canned, fault.headers)
                     return
                 if fault is not None and fault.action == "starter_then_502":
                     self._leave_starter(path, query)
-                    self._answer(kind, path, payload, 502, {"message": "Bad Gateway"})
+                    self._answer(
+                        kind,
+                        path,
+                        payload,
+                        502,
+                        {"message": "Bad Gateway", "documentation_url": DOCS},
+                    )
                     return
                 try:
                     status, answer, headers = self._route(method, kind, path, query, body)
@@ -410,13 +586,20 @@ class _Handler(BaseHTTPRequestHandler):
         answer: Any,
         headers: dict[str, str] | None = None,
     ) -> None:
-        self.fake.requests.append(Request(kind, path, str(status), payload, self._query))
-        data = b"" if answer is None else json.dumps(answer).encode()
+        fake = self.fake
+        fake.requests.append(Request(kind, path, str(status), payload, self._query))
+        if isinstance(answer, bytes):  # an asset's bytes
+            data, content_type = answer, "application/octet-stream"
+        else:
+            data = b"" if answer is None else json.dumps(answer).encode()
+            content_type = "application/json; charset=utf-8"
+            if answer is not None:
+                fake.check_answer(self._method, path, status, answer)
         self.send_response(status)
-        for name, value in (headers or {}).items():
+        for name, value in {**fake.rate_headers(), **(headers or {})}.items():
             self.send_header(name, value)
         if data:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -435,7 +618,7 @@ class _Handler(BaseHTTPRequestHandler):
         name = query.get("name", [""])[0]
         existing = {asset["name"] for asset in self.fake._assets_of(release_id)}
         if release_id in self.fake.releases and name and name not in existing:
-            self.fake._new_asset(release_id, name, b"", "starter")
+            self.fake._new_asset(release_id, name, b"", UNFINISHED)
 
     # -- routes ----------------------------------------------------------------------------
 
@@ -448,6 +631,10 @@ class _Handler(BaseHTTPRequestHandler):
             if method != "POST" or upload is None:
                 raise _not_found()
             return self._upload(self._release(upload[1]), query, body)
+        if (method, path) == ("GET", "/api/v3/rate_limit"):
+            return 200, self._rate_limit_json(), {}
+        if method == "GET" and path.startswith(f"/api/downloads/{fake.repo}/releases/download/"):
+            return self._download(path)
         prefix = f"/api/v3/repos/{fake.repo}"
         if not path.startswith(prefix):
             raise _not_found()
@@ -478,7 +665,8 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "PATCH":
                 return self._update_release(release, payload)
             if method == "DELETE":
-                return self._delete_release(release)
+                fake._remove_release(release)
+                return 204, None, {}
         raise _not_found()
 
     def _release(self, release_id: str) -> dict[str, Any]:
@@ -498,55 +686,180 @@ class _Handler(BaseHTTPRequestHandler):
         asset = fake.assets.get(int(asset_id))
         if asset is None or method not in ("GET", "DELETE"):
             raise _not_found()
+        release = fake.releases[asset["release_id"]]
         if method == "GET":
+            if "application/octet-stream" in (self.headers.get("Accept") or ""):
+                # GitHub answers 302 to the storage host; here the same host, under /api/.
+                return 302, None, {"Location": fake.download_url(release, asset)}
             return 200, fake.asset_json(asset), {}
-        if fake.releases[asset["release_id"]]["immutable"]:
+        if release["immutable"]:
             raise _immutable("delete an asset")
         del fake.assets[asset["id"]]
         return 204, None, {}
 
-    def _delete_release(self, release: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+    def _download(self, path: str) -> tuple[int, Any, dict[str, str]]:
         fake = self.fake
-        for asset in fake._assets_of(release["id"]):
-            del fake.assets[asset["id"]]
-        del fake.releases[release["id"]]
-        if fake.latest_id == release["id"]:
-            fake.latest_id = None
-        return 204, None, {}
+        for asset in fake.assets.values():
+            release = fake.releases[asset["release_id"]]
+            if urlsplit(fake.download_url(release, asset)).path == quote(path, safe="/"):
+                if asset["state"] != "uploaded":
+                    raise _not_found()
+                asset["download_count"] += 1
+                return 200, asset["data"], {}
+        raise _not_found()
 
     def _repo_json(self) -> dict[str, Any]:
-        owner, name = self.fake.repo.split("/")
-        return {
-            "id": 1,
-            "name": name,
-            "full_name": self.fake.repo,
-            "owner": {"login": owner, "id": 2, "type": "Organization"},
-            "url": self.fake.repo_url,
-            "html_url": f"{self.fake.origin}/{self.fake.repo}",
-            "private": False,
+        """A ``full-repository``: the schema requires about 80 fields."""
+        fake = self.fake
+        owner, name = fake.repo.split("/")
+        url = fake.repo_url
+        templated = {
+            "archive_url": "{archive_format}{/ref}",
+            "assignees_url": "{/user}",
+            "blobs_url": "{/sha}",
+            "branches_url": "{/branch}",
+            "collaborators_url": "{/collaborator}",
+            "comments_url": "{/number}",
+            "commits_url": "{/sha}",
+            "compare_url": "{base}...{head}",
+            "contents_url": "{+path}",
+            "git_commits_url": "{/sha}",
+            "git_refs_url": "{/sha}",
+            "git_tags_url": "{/sha}",
+            "issue_comment_url": "{/number}",
+            "issue_events_url": "{/number}",
+            "issues_url": "{/number}",
+            "keys_url": "{/key_id}",
+            "labels_url": "{/name}",
+            "milestones_url": "{/number}",
+            "notifications_url": "{?since,all,participating}",
+            "pulls_url": "{/number}",
+            "releases_url": "{/id}",
+            "statuses_url": "/{sha}",
+            "trees_url": "{/sha}",
         }
+        plain = [
+            "contributors_url",
+            "deployments_url",
+            "downloads_url",
+            "events_url",
+            "forks_url",
+            "hooks_url",
+            "languages_url",
+            "merges_url",
+            "stargazers_url",
+            "subscribers_url",
+            "subscription_url",
+            "tags_url",
+            "teams_url",
+        ]
+        links = {
+            key: f"{url}/{key.removesuffix('_url')}{suffix}" for key, suffix in templated.items()
+        }
+        links |= {key: f"{url}/{key.removesuffix('_url')}" for key in plain}
+        now = fake._now()
+        repository: dict[str, Any] = {
+            **links,
+            "id": 1,
+            "node_id": "R_kgDOAAAAAQ",
+            "name": name,
+            "full_name": fake.repo,
+            "owner": fake.user_json(owner, 2),
+            "private": False,
+            "html_url": f"{fake.origin}/{fake.repo}",
+            "description": None,
+            "fork": False,
+            "url": url,
+            "git_url": f"git://127.0.0.1/{fake.repo}.git",
+            "ssh_url": f"git@127.0.0.1:{fake.repo}.git",
+            "clone_url": f"{fake.origin}/{fake.repo}.git",
+            "svn_url": f"{fake.origin}/{fake.repo}",
+            "mirror_url": None,
+            "homepage": None,
+            "language": "Rust",
+            "license": None,
+            "default_branch": "main",
+            "forks": 0,
+            "forks_count": 0,
+            "stargazers_count": 0,
+            "watchers": 0,
+            "watchers_count": 0,
+            "open_issues": 0,
+            "open_issues_count": 0,
+            "size": 1,
+            "network_count": 0,
+            "subscribers_count": 0,
+            "has_issues": True,
+            "has_projects": False,
+            "has_wiki": False,
+            "has_pages": False,
+            "has_discussions": False,
+            "archived": False,
+            "disabled": False,
+            "pushed_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if fake.permissions is not None:
+            repository["permissions"] = dict(fake.permissions)
+        return repository
+
+    def _rate_limit_json(self) -> dict[str, Any]:
+        headers = self.fake.rate_headers()
+        core = {
+            "limit": int(headers["X-RateLimit-Limit"]),
+            "remaining": int(headers["X-RateLimit-Remaining"]),
+            "reset": int(headers["X-RateLimit-Reset"]),
+            "used": int(headers["X-RateLimit-Used"]),
+        }
+        search = {"limit": 30, "remaining": 30, "reset": core["reset"], "used": 0}
+        return {"resources": {"core": core, "search": search}, "rate": core}
 
     def _paginate(
         self, items: list[Any], path: str, query: dict[str, list[str]]
     ) -> tuple[int, Any, dict[str, str]]:
-        per_page = min(int(query.get("per_page", ["30"])[0]), 100)
-        page = int(query.get("page", ["1"])[0])
+        # More than 100 is cut to 100 without an error ("Using pagination in the REST API",
+        # docs.github.com; github/docs#45188); other bad values fall back to the defaults.
+        per_page = min(_positive(query, "per_page", 30), 100)
+        page = _positive(query, "page", 1)
         last = max(1, -(-len(items) // per_page))
-        headers = {}
+        others = {k: v[0] for k, v in query.items() if k not in ("page", "per_page")}
+
+        def link(number: int, rel: str) -> str:
+            params = urlencode({**others, "per_page": per_page, "page": number})
+            return f'<{self.fake.origin}{path}?{params}>; rel="{rel}"'
+
+        rels = []
+        if page > 1:
+            rels += [link(min(page - 1, last), "prev"), link(1, "first")]
         if page < last:
-            link = f"{self.fake.origin}{path}?per_page={per_page}&page="
-            headers["Link"] = f'<{link}{page + 1}>; rel="next", <{link}{last}>; rel="last"'
+            rels += [link(page + 1, "next"), link(last, "last")]
+        headers = {"Link": ", ".join(rels)} if rels else {}
         return 200, items[(page - 1) * per_page : page * per_page], headers
+
+    def _tag_taken(self, tag: str, *, besides: int | None = None) -> _ReplyError | None:
+        """Why a release for ``tag`` cannot be created or published, if it cannot."""
+        fake = self.fake
+        if tag in fake.burnt_tags:
+            return _burnt(tag)
+        if any(
+            r["tag_name"] == tag and not r["draft"] and r["id"] != besides
+            for r in fake.releases.values()
+        ):
+            return _already_exists("Release", "tag_name")
+        return None
 
     def _create_release(self, payload: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         fake = self.fake
         tag = payload.get("tag_name")
         if not isinstance(tag, str) or not tag:
-            raise _ReplyError(
-                422, {"message": "Validation Failed", "errors": [{"field": "tag_name"}]}
+            raise _validation_failed(
+                {"resource": "Release", "code": "missing_field", "field": "tag_name"}
             )
-        if any(release["tag_name"] == tag for release in fake.releases.values()):
-            raise _already_exists("Release", "tag_name")
+        # Only a published release conflicts: drafts may share a tag.
+        refusal = self._tag_taken(tag)
+        if refusal is not None:
+            raise refusal
         return 201, fake.release_json(fake._new_release(payload)), {}
 
     def _update_release(
@@ -563,11 +876,16 @@ class _Handler(BaseHTTPRequestHandler):
             if prerelease != release["prerelease"] and not fake.allow_prerelease_flip:
                 raise _immutable("change the pre-release flag")
         publishing = release["draft"] and not draft
+        if publishing:
+            refusal = self._tag_taken(release["tag_name"], besides=release["id"])
+            if refusal is not None:
+                raise refusal
         release.update(
             name=payload.get("name", release["name"]),
             body=payload.get("body", release["body"]),
             draft=draft,
             prerelease=prerelease,
+            updated_at=fake._now(),
         )
         if publishing:
             release["published_at"] = fake._now()
@@ -583,7 +901,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise _immutable("upload an asset")
         name = query.get("name", [""])[0]
         if not name:
-            raise _ReplyError(422, {"message": "Validation Failed", "errors": [{"field": "name"}]})
+            raise _validation_failed(
+                {"resource": "ReleaseAsset", "code": "missing_field", "field": "name"}
+            )
         if any(asset["name"] == name for asset in fake._assets_of(release["id"])):
             raise _already_exists("ReleaseAsset", "name")
         asset = fake._new_asset(release["id"], name, body, "uploaded")

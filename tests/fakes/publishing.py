@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from fakes.github_server import FakeGitHub
 from release.publish import Publisher, Recorder, ReleaseView, RetryPolicy, publish_prerelease
+from release.publish._protocol import with_marker
 
 if TYPE_CHECKING:
     from release.publish.github import GitHubPublisher
@@ -137,7 +139,7 @@ def expected_snapshot(
         {
             "tag": TAG,
             "name": RELEASE_NAME,
-            "body": body,
+            "body": with_marker(body, TAG, "main"),
             "draft": False,
             "prerelease": prerelease,
             "latest": latest,
@@ -158,3 +160,27 @@ def recorder() -> tuple[list[tuple[str, dict[str, object]]], Recorder]:
     """A journal in a list, and the ``record`` callback that fills it."""
     entries: list[tuple[str, dict[str, object]]] = []
     return entries, lambda step, detail: entries.append((step, detail))
+
+
+def github_config(tmp_path: Path, fake: FakeGitHub, *, api_url: str | None = None) -> Path:
+    """The sandbox's release.toml, publishing to ``fake`` (or ``api_url``) instead of the
+    local store, with the token in ``TEST_GITHUB_TOKEN``."""
+    from release.sandbox import ensure_sandbox  # noqa: PLC0415 - only the pipeline tests
+
+    sandbox_config = ensure_sandbox(tmp_path)
+    text = sandbox_config.read_text()
+    text = re.sub(
+        r'\[publish\]\nbackend = "local"\nstore = "[^"]*"\n',
+        "[publish]\n"
+        'backend = "github"\n'
+        f'repo = "{fake.repo}"\n'
+        f'api_url = "{api_url or fake.base_url}"\n'
+        'token_env = "TEST_GITHUB_TOKEN"\n'
+        "seconds_between_writes = 0\n"
+        "seconds_between_requests = 0\n",
+        text,
+    )
+    assert 'backend = "github"' in text
+    config = sandbox_config.with_name("github.toml")
+    config.write_text(text)
+    return config
