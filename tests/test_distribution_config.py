@@ -72,6 +72,19 @@ minisign_key = "minisign.key"
 """
 
 
+#: A custom network for [regression] networks (the parameters of tests/data/regression's tiny).
+DEVNET = """\
+[devnet]
+epoch_length = 40
+slot_length = 1
+slots_per_kes_period = 15
+max_kes_evolutions = 62
+shelley_epoch = 0
+shelley_slot = 0
+shelley_start = "2025-01-01T00:00:00Z"
+"""
+
+
 def write(directory: Path, text: str, name: str = "release.toml") -> Path:
     path = directory / name
     path.write_text(textwrap.dedent(text))
@@ -80,7 +93,7 @@ def write(directory: Path, text: str, name: str = "release.toml") -> Path:
 
 def test_full_config_resolves_paths_by_their_kind(tmp_path):
     (tmp_path / "mithril").mkdir()
-    (tmp_path / "custom-networks.toml").write_text("")
+    (tmp_path / "custom-networks.toml").write_text(DEVNET)
     write(tmp_path, FULL)
     config = load_config(cwd=tmp_path)
     assert config.root == (tmp_path / "mithril").resolve()
@@ -212,6 +225,20 @@ FIRST = r"\[\[components\]\]\[1\]\."  # how errors name the first [[components]]
             r'regression\.networks: lists "preprod" more than once',
         ),
         (
+            MINIMAL + '\n[regression]\nnetworks = ["preprod", "prevue"]\n',
+            r'regression\.networks\[1\]: unknown network "prevue"; known: mainnet, preprod, '
+            r"preview \(define others in a file named by networks_file\)",
+        ),
+        (
+            MINIMAL + '\n[regression]\nnetworks = ["devnet2"]\nnetworks_file = "nets.toml"\n',
+            r'regression\.networks\[0\]: unknown network "devnet2"; known: devnet, mainnet, '
+            r"preprod, preview \(none more in networks_file\)",
+        ),
+        (
+            MINIMAL + '\n[regression]\nnetworks_file = "broken.toml"\n',
+            r"regression\.networks_file: .*broken.toml: not valid TOML",
+        ),
+        (
             MINIMAL + '\n[regression]\nnetworks_file = "nope.toml"\n',
             r'regression\.networks_file: "nope.toml" is not a file',
         ),
@@ -270,6 +297,8 @@ FIRST = r"\[\[components\]\]\[1\]\."  # how errors name the first [[components]]
     ],
 )
 def test_every_error_names_file_and_key(tmp_path, text, message):
+    (tmp_path / "nets.toml").write_text(DEVNET)
+    (tmp_path / "broken.toml").write_text("[devnet\n")
     write(tmp_path, text, name="my-release.toml")
     with pytest.raises(ConfigError, match=rf"^my-release.toml: {message}"):
         load_config(Path("my-release.toml"), cwd=tmp_path)

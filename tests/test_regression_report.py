@@ -109,6 +109,7 @@ def test_timeline_renders_to_a_png_read_at_a_glance(report, tmp_path):
     """Rendered with cairosvg (the real rasteriser): the verdict is in the header, the
     regression's highlighted rows come first, and the picture is wide enough to read."""
     import cairosvg  # noqa: PLC0415 - the test extra; a missing one must fail, not skip
+
     _, directory = report
     png = tmp_path / "timeline.png"
     cairosvg.svg2png(url=str(directory / "timeline.svg"), write_to=str(png))

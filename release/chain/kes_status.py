@@ -9,8 +9,9 @@ from typing import Any
 
 from release.chain.network import Network
 
-#: Warn this long before expiry: enough to generate a key and issue a new opcert calmly.
-DEFAULT_WARNING = timedelta(days=7)
+#: Warn this long before expiry: two weeks to generate a key and issue a new opcert calmly,
+#: even around a weekend or a holiday (an operator warned 11 days ahead was not, at 7 days).
+DEFAULT_WARNING = timedelta(days=14)
 
 
 class KesVerdict(StrEnum):
@@ -38,6 +39,21 @@ class KesStatus:
     #: Time left until ``expires_at`` (zero once expired).
     remaining: timedelta
     verdict: KesVerdict
+
+    @property
+    def evolutions_shown(self) -> str:
+        """The evolutions for a person: a count within 0..max, or why there is none."""
+        if self.verdict is KesVerdict.NOT_YET_VALID:
+            start = self.start_kes_period
+            return f"none yet: the certificate is not yet valid (starts at KES period {start})"
+        if self.verdict is KesVerdict.EXPIRED:
+            return f"all {self.max_kes_evolutions} used: the certificate has expired"
+        return f"{self.evolutions} of {self.max_kes_evolutions}"
+
+    @property
+    def expiry_verb(self) -> str:
+        """``expires``, or ``expired`` once the expiry is past."""
+        return "expired" if self.verdict is KesVerdict.EXPIRED else "expires"
 
     @property
     def message(self) -> str:

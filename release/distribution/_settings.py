@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from release.chain import NETWORKS, load_networks
+from release.chain.errors import ChainError
 from release.distribution.errors import ConfigError
 
 __all__ = [
@@ -506,6 +508,7 @@ class _ConfigParser:
             epochs=table.integer("epochs", RegressionSettings.epochs, minimum=1),
             networks_file=networks_file,
         )
+        _require_known_networks(table, settings)
         table.finish()
         return settings
 
@@ -524,6 +527,27 @@ class _ConfigParser:
         )
         table.finish()
         return settings
+
+
+def _require_known_networks(table: _Table, settings: RegressionSettings) -> None:
+    """Refuse a network the gate could not find now, not after the branch and the bumps."""
+    known = dict(NETWORKS)
+    if settings.networks_file is not None:
+        try:
+            known.update(load_networks(settings.networks_file))
+        except ChainError as failure:
+            raise table.error("networks_file", str(failure)) from None
+    elsewhere = (
+        "none more in networks_file"
+        if settings.networks_file
+        else "define others in a file named by networks_file"
+    )
+    for index, name in enumerate(settings.networks):
+        if name not in known:
+            raise table.error(
+                f"networks[{index}]",
+                f"unknown network {_show(name)}; known: {', '.join(sorted(known))} ({elsewhere})",
+            )
 
 
 def _repository_path(table: _Table, key: str, default: str | None = None) -> Path:

@@ -30,6 +30,7 @@ from release.kes._errors import (
     SignatureFormatError,
     WireFormatError,
 )
+from release.kes._files import load_envelope_file
 from release.kes._inspect import describe
 from release.kes._opcert import OpCert, cold_verification_key, pool_id_from_cold_vk
 from release.kes._sum import (
@@ -100,6 +101,7 @@ __all__ = [
     "kes_verification_key_envelope",
     "kes_verification_key_from_envelope",
     "keygen",
+    "load_envelope_file",
     "opcert_envelope",
     "opcert_from_envelope",
     "period_of",

@@ -125,6 +125,14 @@ def kes_signing_key_from_envelope(text: str | bytes) -> bytes:
             f"expected a KES signing key envelope ({KES_SIGNING_KEY_TYPE}), got {envelope.type!r}"
         )
     body = envelope.cbor_bytes()
+    if envelope.type != KES_SIGNING_KEY_TYPE and len(body) in (
+        CLI_SECRET_KEY_SIZE,
+        SECRET_KEY_SIZE,
+    ):
+        raise KeyFormatError(
+            f"the envelope's type {envelope.type!r} does not match its key: {len(body)} bytes"
+            f" is a Sum6 (2^6-period) key, whose type is {KES_SIGNING_KEY_TYPE!r}"
+        )
     if len(body) == CLI_SECRET_KEY_SIZE:
         return body + bytes(4)
     if len(body) == SECRET_KEY_SIZE:

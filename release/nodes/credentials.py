@@ -11,6 +11,7 @@ from release.kes import (
     OpCert,
     evolve,
     kes_signing_key_from_envelope,
+    load_envelope_file,
     opcert_from_envelope,
     period_of,
     sign,
@@ -51,8 +52,10 @@ class KesCredentials:
     @classmethod
     def from_files(cls, kes_key_path: str | Path, opcert_path: str | Path) -> KesCredentials:
         """Read cardano-cli files: ``kes.skey`` (608 or 612 bytes) and ``node.cert``."""
-        secret_key = kes_signing_key_from_envelope(_read(kes_key_path, "KES signing key"))
-        opcert = opcert_from_envelope(_read(opcert_path, "operational certificate"))
+        secret_key = load_envelope_file(
+            kes_key_path, "KES signing key", kes_signing_key_from_envelope
+        )
+        opcert = load_envelope_file(opcert_path, "operational certificate", opcert_from_envelope)
         return cls(secret_key, opcert)
 
     @property
@@ -83,14 +86,3 @@ class KesCredentials:
                 key = evolve(self.secret_key if base is None else self._evolved[base], evolutions)
                 self._evolved[evolutions] = key
             return key
-
-
-def _read(path: str | Path, what: str) -> str:
-    try:
-        return Path(path).read_text()
-    except OSError as failure:
-        raise CredentialsError(f"cannot read the {what} {path}: {failure.strerror}") from None
-    except UnicodeDecodeError:
-        raise CredentialsError(
-            f"the {what} {path} is not a text envelope (not UTF-8 text)"
-        ) from None

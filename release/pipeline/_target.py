@@ -68,6 +68,11 @@ def target_for_tag(repo: git.Repo, tag: str) -> HotfixTarget:
     if tag not in tags:
         raise GitRefError(f"no tag {tag} in {repo.working_dir}")
     version = parse_distribution_version(tag)
+    if version.name != HOTFIX_NAME or version.patch == 0:
+        raise GitRefError(
+            f"{tag} is not a hotfix tag: hotfix tags are YYWW.N-{HOTFIX_NAME} with N >= 1"
+            f" (e.g. {version.yyww:04d}.{version.patch or 1}-{HOTFIX_NAME})"
+        )
     bases = [
         v
         for v in distribution_versions(tags)

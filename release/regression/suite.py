@@ -168,6 +168,7 @@ def merge_reports(directories: Sequence[str | Path], out_dir: str | Path) -> Sui
     if not directories:
         raise ReportError("give at least one report directory to merge")
     documents = [(Path(directory), read_report(Path(directory))) for directory in directories]
+    _require_every_shard_once(documents)
     reference = _comparable(documents[0][1]["parameters"])
     cells: dict[tuple[str, str, str, str], CellResult] = {}
     for directory, document in documents:
@@ -224,6 +225,27 @@ def merge_reports(directories: Sequence[str | Path], out_dir: str | Path) -> Sui
     )
     result.report_dir = write_report(result, Path(out_dir), networks)
     return result
+
+
+def _require_every_shard_once(documents: Sequence[tuple[Path, Mapping[str, Any]]]) -> None:
+    """Refuse a merge missing a shard or holding one twice: it would judge part of the matrix."""
+    seen: dict[Shard, Path] = {}
+    for directory, document in documents:
+        text = document["parameters"].get("shard")
+        shard = Shard.parse(text) if text else Shard(1, 1)  # a whole run is its only shard
+        if shard in seen:
+            raise ReportError(f"shard {shard} is given twice: {seen[shard]} and {directory}")
+        seen[shard] = directory
+    given = ", ".join(f"{shard} in {directory}" for shard, directory in seen.items())
+    counts = {shard.count for shard in seen}
+    if len(counts) > 1:
+        raise ReportError(f"the reports come from different splits ({given}): merge one run's")
+    count = counts.pop()
+    missing = [str(Shard(k, count)) for k in range(1, count + 1) if Shard(k, count) not in seen]
+    if missing:
+        raise ReportError(
+            f"shard {', '.join(missing)} is missing (given: {given}): merge every shard of the run"
+        )
 
 
 def _comparable(parameters: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,9 @@ from invoke import Collection, Program
 
 from release import __version__
 from release.tasks import bench, kes, nodes, notes, pipeline, regression, sandbox
+from release.tasks._parser import install_help_first_parsing
+
+install_help_first_parsing()
 
 namespace = Collection()
 for release_task in (

@@ -1,4 +1,4 @@
-"""Shared plumbing for the Invoke tasks: error reporting, JSON output, consoles."""
+"""Shared plumbing for the Invoke tasks: the task class, short options, errors, JSON, consoles."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import invoke
 from invoke.exceptions import Exit
 from rich.console import Console
 
@@ -20,6 +21,61 @@ EXIT_ERROR = 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 console = Console(stderr=True, highlight=False)
+
+#: The only short options, one meaning each in every task; every other option is long only.
+SHORT_OPTIONS = {
+    "config": "c",
+    "out": "o",
+    "json": "j",
+    "dry_run": "n",
+    "yes": "y",
+    "force": "f",
+    "date": "d",
+    "base": "b",
+    "tag": "t",
+    "report": "r",
+}
+
+
+#: How an optional integer option is annotated (a string under ``from __future__``).
+_OPTIONAL_INT = ("int | None", int | None)
+
+
+class ReleaseTask(invoke.Task):
+    """An Invoke task whose short options come from :data:`SHORT_OPTIONS`, not first letters.
+
+    Invoke's automatic short options depend on each task's other options, so ``-o`` meant
+    ``--config``, ``--out`` or ``--counter-file`` depending on the task.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "auto_shortflags": False})
+        if self.positional:
+            # Invoke's help lists positional arguments among the options, unmarked
+            # (pyinvoke/invoke#449): say in the help text which they are, and in what order.
+            dashed = [name.replace("_", "-") for name in self.positional]
+            self.__doc__ = (
+                f"{(self.__doc__ or '').rstrip()}\n\n"
+                f"Arguments, in order: {' '.join(name.upper() for name in dashed)}"
+                f" (or {', '.join(f'--{name}' for name in dashed)})."
+            )
+
+    def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
+        """Invoke's options for one argument, plus its short option if it has one.
+
+        Invoke types an option from its default; an ``int | None = None`` one is an integer
+        here, so "not given" (None) stays apart from every value typed (``--period -1``).
+        """
+        opts = super().arg_opts(name, default, taken_names)
+        if default is None and self.body.__annotations__.get(name) in _OPTIONAL_INT:
+            opts["kind"] = int
+        if name in SHORT_OPTIONS:
+            opts["names"] = [*opts["names"], SHORT_OPTIONS[name]]
+        return opts
+
+
+#: ``@task`` for this project's tasks: :class:`ReleaseTask` instances.
+task = functools.partial(invoke.task, klass=ReleaseTask)
 
 
 def reports_errors(func: F) -> F:
@@ -33,6 +89,13 @@ def reports_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], invoke.Context) and args[0].config.run.dry:
+            # Invoke's own --dry only echoes shell commands; the tasks run none, so they would
+            # have done everything for real.
+            raise Exit(
+                "error: --dry (-R) is Invoke's flag for shell commands; this task's is --dry-run",
+                code=EXIT_ERROR,
+            )
         started = _emitted[0]
         try:
             return func(*args, **kwargs)
@@ -43,6 +106,21 @@ def reports_errors(func: F) -> F:
             raise Exit(f"error: {error}", code=EXIT_ERROR) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def non_negative(value: int | None, option: str, meaning: str) -> int | None:
+    """An ``int | None`` option: None when not given, else a value that must not be negative."""
+    if value is not None and value < 0:
+        raise ReleaseToolError(f"--{option} {value} is negative: give {meaning}, 0 or more")
+    return value
+
+
+def required_non_negative(value: int | None, option: str, meaning: str) -> int:
+    """An ``int | None`` option the task cannot do without."""
+    given = non_negative(value, option, meaning)
+    if given is None:
+        raise ReleaseToolError(f"--{option} is required: {meaning}")
+    return given
 
 
 #: How many JSON documents this process printed: tells ``reports_errors`` whether the task

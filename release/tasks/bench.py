@@ -9,12 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from invoke import Context, task
+from invoke import Context
 from rich.table import Table
 
 from release.bench import Figure
 from release.errors import ReleaseToolError
-from release.tasks._cli import console, emit_json, reports_errors
+from release.tasks._cli import console, emit_json, reports_errors, task
 
 #: Areas in the order they are run; each is a module ``release.bench.<area>``.
 AREAS = ("kes", "nodes", "regression", "distribution", "publish", "pipeline")

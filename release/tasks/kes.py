@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import binascii
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from invoke import Context, task
+from invoke import Context
 from invoke.exceptions import Exit
 
 from release import kes
@@ -18,7 +19,7 @@ from release._fs import DATA_MODE, SECRET_FILE_MODE, atomic_write
 from release.chain import get_network, load_networks, parse_time
 from release.diagnostics import check_operator_keys
 from release.errors import ReleaseToolError
-from release.tasks._cli import emit_json, reports_errors
+from release.tasks._cli import emit_json, reports_errors, required_non_negative, task
 
 
 def _hex_argument(value: str, name: str, size: int | None = None) -> bytes:
@@ -33,11 +34,25 @@ def _hex_argument(value: str, name: str, size: int | None = None) -> bytes:
     return data
 
 
-def _read(path: str, what: str) -> str:
+def _secret_key_path(out: str, default: str) -> str:
+    """Where a secret key goes: ``--out``, or ``default`` unless git could pick it up there."""
+    if out:
+        return out
     try:
-        return Path(path).read_text()
-    except OSError as failure:
-        raise ReleaseToolError(f"cannot read the {what} {path}: {failure.strerror}") from None
+        inside = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+        )
+    except OSError:  # no git on this machine: no work tree to protect
+        return default
+    if inside.returncode != 0:
+        return default
+    ignored = subprocess.run(["git", "check-ignore", "-q", default], check=False)
+    if ignored.returncode == 0:
+        return default
+    raise ReleaseToolError(
+        f"the current directory is in the git work tree {inside.stdout.strip()}, where {default}"
+        " could be committed: pass --out PATH (outside the repository, or ignored by git)"
+    )
 
 
 class _Output(NamedTuple):
@@ -66,7 +81,8 @@ _KEYGEN_HELP = {
 @task(
     help={
         "seed": "32-byte seed in hex (default: fresh random bytes; the seed is never printed)",
-        "out": "KES signing key file to write",
+        "out": "KES signing key file to write (default kes.skey, refused in a git work tree"
+        " unless git ignores it)",
         "vkey_out": "KES verification key file to write",
         "mithril": "write the signing key in Mithril's form (with its period), not cardano-cli's",
         **_KEYGEN_HELP,
@@ -76,7 +92,7 @@ _KEYGEN_HELP = {
 def keygen(
     c: Context,
     seed: str = "",
-    out: str = "kes.skey",
+    out: str = "",
     vkey_out: str = "kes.vkey",
     mithril: bool = False,
     force: bool = False,
@@ -88,7 +104,11 @@ def keygen(
     sk, vk = kes.keygen(raw_seed)
     written = _write(
         [
-            _Output(out, kes.kes_signing_key_envelope(sk, mithril=mithril), secret=True),
+            _Output(
+                _secret_key_path(out, "kes.skey"),
+                kes.kes_signing_key_envelope(sk, mithril=mithril),
+                secret=True,
+            ),
             _Output(vkey_out, kes.kes_verification_key_envelope(vk)),
         ],
         force=force,
@@ -99,7 +119,8 @@ def keygen(
 
 @task(
     help={
-        "out": "cold signing key file to write",
+        "out": "cold signing key file to write (default cold.skey, refused in a git work tree"
+        " unless git ignores it)",
         "vkey_out": "cold verification key file to write",
         "counter_out": "issue counter file to write (next issue number 0)",
         **_KEYGEN_HELP,
@@ -108,7 +129,7 @@ def keygen(
 @reports_errors
 def cold_keygen(
     c: Context,
-    out: str = "cold.skey",
+    out: str = "",
     vkey_out: str = "cold.vkey",
     counter_out: str = "cold.counter",
     force: bool = False,
@@ -120,7 +141,11 @@ def cold_keygen(
     cold_vk = kes.cold_verification_key(cold_seed)
     written = _write(
         [
-            _Output(out, kes.cold_signing_key_envelope(cold_seed), secret=True),
+            _Output(
+                _secret_key_path(out, "cold.skey"),
+                kes.cold_signing_key_envelope(cold_seed),
+                secret=True,
+            ),
             _Output(vkey_out, kes.cold_verification_key_envelope(cold_vk)),
             _Output(counter_out, kes.issue_counter_envelope(0, cold_vk)),
         ],
@@ -150,27 +175,37 @@ def issue_opcert(
     c: Context,
     kes_vkey: str,
     cold_skey: str,
-    kes_period: int = -1,
+    kes_period: int | None = None,
     counter_file: str = "",
-    issue_number: int = -1,
+    issue_number: int | None = None,
     out: str = "node.cert",
     force: bool = False,
     dry_run: bool = False,
     json: bool = False,
 ) -> None:
     """Issue an operational certificate, as `cardano-cli node issue-op-cert` does."""
-    _require_given(kes_period, "kes-period")
-    kes_vk = kes.kes_verification_key_from_envelope(_read(kes_vkey, "KES verification key"))
-    cold_seed = kes.cold_signing_key_from_envelope(_read(cold_skey, "cold signing key"))
+    start = required_non_negative(
+        kes_period, "kes-period", "the absolute KES period the certificate starts at"
+    )
+    kes_vk = kes.load_envelope_file(
+        kes_vkey, "KES verification key", kes.kes_verification_key_from_envelope
+    )
+    cold_seed = kes.load_envelope_file(
+        cold_skey, "cold signing key", kes.cold_signing_key_from_envelope
+    )
     if counter_file:
-        number, counter_vk = kes.issue_counter_from_envelope(_read(counter_file, "issue counter"))
+        number, counter_vk = kes.load_envelope_file(
+            counter_file, "issue counter", kes.issue_counter_from_envelope
+        )
         if counter_vk != kes.cold_verification_key(cold_seed):
             raise ReleaseToolError(f"the issue counter {counter_file} belongs to another cold key")
-    elif issue_number >= 0:
-        number = issue_number
+    elif issue_number is not None:
+        number = required_non_negative(
+            issue_number, "issue-number", "the certificate's issue number"
+        )
     else:
         raise ReleaseToolError("give --counter-file or --issue-number")
-    opcert = kes.OpCert.issue(kes_vk, cold_seed, number, kes_period)
+    opcert = kes.OpCert.issue(kes_vk, cold_seed, number, start)
     written = _write([_Output(out, kes.opcert_envelope(opcert))], force=force, dry_run=dry_run)
     if counter_file and not dry_run:
         atomic_write(Path(counter_file), kes.issue_counter_envelope(number + 1, opcert.cold_vk))
@@ -179,7 +214,7 @@ def issue_opcert(
         {
             "pool_id": opcert.pool_id,
             "issue_number": number,
-            "start_kes_period": kes_period,
+            "start_kes_period": start,
             "files": written,
             "dry_run": dry_run,
         },
@@ -196,7 +231,7 @@ def issue_opcert(
 @reports_errors
 def inspect(c: Context, file: str, json: bool = False) -> None:
     """Describe a KES key, cold key, operational certificate or issue counter file."""
-    _report({"file": file, **kes.describe(_read(file, "file"))}, json)
+    _report({"file": file, **kes.load_envelope_file(file, "file", kes.describe)}, json)
 
 
 @task(
@@ -210,18 +245,40 @@ def inspect(c: Context, file: str, json: bool = False) -> None:
 )
 @reports_errors
 def verify(
-    c: Context, vk: str, message: str, signature: str, period: int = -1, json: bool = False
+    c: Context,
+    vk: str,
+    message: str,
+    signature: str,
+    period: int | None = None,
+    json: bool = False,
 ) -> None:
     """Verify a Sum6 KES signature at a period: exit 0 if valid, 1 if not."""
-    _require_given(period, "period")
+    at = required_non_negative(period, "period", "evolutions since the certificate's start")
+    if at > kes.MAX_PERIOD:
+        raise ReleaseToolError(f"--period {at} is past a Sum6 key's life: give 0..{kes.MAX_PERIOD}")
     key = _hex_argument(vk, "vk", kes.VERIFICATION_KEY_SIZE)
     data = _hex_argument(message, "message")
-    sig = kes.decode_kes_signature(signature.strip())
-    valid = kes.verify(key, period, data, sig)
+    try:
+        sig = kes.decode_kes_signature(signature.strip())
+    except kes.KesError as failure:
+        raise ReleaseToolError(f"--signature: {failure}") from None
+    valid = kes.verify(key, at, data, sig)
     signed_at = None if valid else kes.recover_period(key, data, sig)
-    _report({"valid": valid, "period": period, "signed_at_period": signed_at}, json)
+    if json:
+        emit_json({"valid": valid, "period": at, "signed_at_period": signed_at})
+    else:
+        sys.stdout.write(f"valid: {'yes' if valid else 'no'}\nperiod: {at}\n")
+        if not valid:
+            sys.stdout.write(f"signed at period: {_signed_at(signed_at)}\n")
     if not valid:
         raise Exit(code=1)
+
+
+def _signed_at(period: int | None) -> str:
+    """Where a signature that failed at the asked period was made, if anywhere."""
+    if period is None:
+        return f"none of 0..{kes.MAX_PERIOD} (another key or another message)"
+    return str(period)
 
 
 @task(
@@ -248,8 +305,8 @@ def check(
     custom = load_networks(networks_file) if networks_file else None
     moment = parse_time(at) if at else datetime.now(UTC)
     result = check_operator_keys(
-        kes.kes_signing_key_from_envelope(_read(kes_key, "KES signing key")),
-        kes.opcert_from_envelope(_read(opcert, "operational certificate")),
+        kes.load_envelope_file(kes_key, "KES signing key", kes.kes_signing_key_from_envelope),
+        kes.load_envelope_file(opcert, "operational certificate", kes.opcert_from_envelope),
         get_network(network, custom),
         moment,
     )
@@ -264,8 +321,8 @@ def check(
             "certificate signed by the cold key": "yes" if result.opcert_valid else "NO",
             "certificate start KES period": status.start_kes_period,
             "current KES period": status.current_kes_period,
-            "KES evolutions": f"{status.evolutions} of {status.max_kes_evolutions}",
-            "certificate expires": f"{status.expires_at:%Y-%m-%d %H:%M:%S} UTC "
+            "KES evolutions": status.evolutions_shown,
+            f"certificate {status.expiry_verb}": f"{status.expires_at:%Y-%m-%d %H:%M:%S} UTC "
             f"(KES period {status.expiry_kes_period})",
             "a signature made now verifies": "yes" if result.signs_now else "no",
         }
@@ -276,12 +333,6 @@ def check(
         sys.stdout.write(f"verdict: {result.verdict}\n")
     if result.problems:
         raise Exit(code=1)
-
-
-def _require_given(value: int, option: str) -> None:
-    # Invoke types options from their defaults, so required integers default to -1.
-    if value < 0:
-        raise ReleaseToolError(f"--{option} is required (a non-negative integer)")
 
 
 def _report(payload: dict[str, object], as_json: bool) -> None:

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from invoke import Context, task
+from invoke import Context
 from invoke.exceptions import Exit
 
 from release.errors import ReleaseToolError
@@ -20,7 +20,7 @@ from release.nodes.commands import (
     serve_aggregator,
 )
 from release.nodes.http_server import BASE_PATH
-from release.tasks._cli import emit_json, reports_errors
+from release.tasks._cli import emit_json, non_negative, reports_errors, task
 
 _CLOCK_HELP = {
     "slot": "fix the clock at this absolute slot (default: wall clock)",
@@ -28,11 +28,6 @@ _CLOCK_HELP = {
     "network": "mainnet, preprod, preview, or a network of --networks-file",
     "networks_file": "TOML or JSON file defining custom networks",
 }
-
-
-def _slot(value: int) -> int | None:
-    # Invoke types options from their defaults; -1 stands for "not given".
-    return None if value < 0 else value
 
 
 def _path(value: str) -> Path | None:
@@ -59,7 +54,7 @@ def aggregator(
     network: str,
     stake: str,
     verifier: str = "fixed",
-    slot: int = -1,
+    slot: int | None = None,
     at: str = "",
     port: int = 8080,
     host: str = "127.0.0.1",
@@ -76,7 +71,7 @@ def aggregator(
         verifier=verifier,
         stake=Path(stake),
         networks_file=_path(networks_file),
-        slot=_slot(slot),
+        slot=non_negative(slot, "slot", "an absolute slot"),
         at=at or None,
         host=host,
         port=port,
@@ -123,7 +118,7 @@ def signer(
     aggregator: str,
     network: str,
     profile: str = "fixed",
-    slot: int = -1,
+    slot: int | None = None,
     at: str = "",
     store: str = "",
     networks_file: str = "",
@@ -139,7 +134,7 @@ def signer(
             network=network,
             profile=profile,
             networks_file=_path(networks_file),
-            slot=_slot(slot),
+            slot=non_negative(slot, "slot", "an absolute slot"),
             at=at or None,
             store=_path(store),
             dry_run=dry_run,

@@ -7,7 +7,7 @@ import datetime
 import sys
 from pathlib import Path
 
-from invoke import Context, task
+from invoke import Context
 
 from release._fs import atomic_write
 from release.distribution._settings import ReleaseConfig, load_config
@@ -33,7 +33,7 @@ from release.notes.sources import (
 )
 from release.pipeline.plan import blog_post_on, main_post_refs
 from release.sandbox import SandboxState, sandbox_status
-from release.tasks._cli import console, emit_json, reports_errors
+from release.tasks._cli import console, emit_json, reports_errors, task
 
 _COMMON_HELP = {
     "config": "release.toml to use (default: ./release.toml, else the sandbox's)",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from invoke import Collection, Context, Task, task
+from invoke import Collection, Context, Task
 from invoke.exceptions import Exit
 from rich.console import Console
 
@@ -31,7 +31,7 @@ from release.pipeline._target import latest_hotfix_tag
 from release.pipeline.hotfix import HotfixRun
 from release.pipeline.plan import plan_lines
 from release.pipeline.promote import PromoteOptions, PromoteRun, prepare_promote, run_promote
-from release.tasks._cli import EXIT_ERROR, console, emit_json, reports_errors
+from release.tasks._cli import EXIT_ERROR, console, emit_json, reports_errors, task
 from release.tasks._progress import ConsoleDisplay, steps_table
 
 _COMMON_HELP = {

@@ -6,7 +6,7 @@ import glob
 import sys
 from pathlib import Path
 
-from invoke import Context, task
+from invoke import Context
 from invoke.exceptions import Exit
 
 from release.chain import load_networks
@@ -21,7 +21,7 @@ from release.regression import (
     run_suite,
 )
 from release.regression.progress import wanted as progress_wanted
-from release.tasks._cli import emit_json, reports_errors
+from release.tasks._cli import emit_json, non_negative, reports_errors, task
 
 DEFAULT_REPORT = "regression-report"
 
@@ -79,7 +79,7 @@ def regression(
     networks: str = ",".join(DEFAULT_NETWORKS),
     networks_file: str = "",
     epochs: int = DEFAULT_EPOCHS,
-    first_epoch: int = -1,
+    first_epoch: int | None = None,
     over_http: bool = False,
     report: str = DEFAULT_REPORT,
     shard: str = "",
@@ -96,6 +96,7 @@ def regression(
         lag_values = [float(lag) for lag in _names(lags)]
     except ValueError:
         raise ReleaseToolError(f"--lags {lags!r}: expected seconds, e.g. -60,0,60") from None
+    first = non_negative(first_epoch, "first-epoch", "an epoch number")
     if not names:
         raise ReleaseToolError("--networks is empty")
     custom = load_networks(networks_file) if networks_file else None
@@ -106,7 +107,7 @@ def regression(
         shard=shard or None,
         report_dir=Path(report),
         progress=progress or progress_wanted(),
-        first_epochs=None if first_epoch < 0 else dict.fromkeys(names, first_epoch),
+        first_epochs=None if first is None else dict.fromkeys(names, first),
         custom_networks=custom,
         expectations=expectations or None,
         lags=lag_values,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import Context, task
+from invoke import Context
 
+from release.errors import ReleaseToolError
 from release.sandbox import prepare_sandbox, sandbox_status
-from release.tasks._cli import console, emit_json, reports_errors
+from release.tasks._cli import console, emit_json, reports_errors, task
 
 
 @task(
@@ -24,6 +25,8 @@ def sandbox(
 ) -> None:
     """Create the embedded sandbox: a Mithril-shaped repository at 2543.0 to try the flow on."""
     base = Path(path)
+    if not base.is_dir():
+        raise ReleaseToolError(f"--path {path} is not a directory: create it, or pass another")
     if dry_run:
         status = sandbox_status(base)
         root, config = status.root, status.config
