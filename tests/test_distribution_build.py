@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from release.distribution._settings import load_config
+from release.config import load_config
 from release.distribution.build import (
     PACKAGE_SOURCE,
     build_distribution,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from release.distribution._settings import ConfigError, load_config
+from release.config import ConfigError, load_config
 
 FULL = """\
 [repository]

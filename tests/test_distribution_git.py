@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from release.config import load_config
 from release.distribution import _git as steps
-from release.distribution._settings import load_config
 from release.distribution.bump import (
     apply_release_commit,
     changed_components,

@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 import semver
 
-from release.distribution._settings import Component
+from release.config import Component
 from release.distribution.errors import DistributionError, ManifestError
 from release.distribution.manifests import (
     find_cargo_lock,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from release.distribution._settings import ReleaseConfig
+from release.config import ReleaseConfig
 from release.notes import (
     Archive,
     ComponentUpgrade,

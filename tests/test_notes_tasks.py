@@ -11,7 +11,7 @@ import pytest
 from invoke import Context
 from invoke.exceptions import Exit
 
-from release.distribution._settings import load_config
+from release.config import load_config
 from release.notes import ReleaseStage, load_report, render_release_body
 from release.notes.errors import NotesError
 from release.notes.sources import RepositoryFacts, release_body_input, rollback_input

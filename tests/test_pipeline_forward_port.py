@@ -16,7 +16,7 @@ import pytest
 from conftest import inv
 from pipeline_support import BRANCH, DATE, TAG, git, sandbox_paths
 
-from release.distribution._settings import load_config
+from release.config import load_config
 from release.distribution.versions import parse_distribution_version
 from release.outcome import Change
 from release.pipeline._forward_port import (

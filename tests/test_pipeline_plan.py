@@ -11,7 +11,7 @@ import pytest
 from conftest import inv
 from pipeline_support import DATE, TAG, git, sandbox_paths
 
-from release.distribution._settings import load_config
+from release.config import load_config
 from release.distribution.errors import ConfigError, FixSeriesError
 from release.pipeline import HotfixOptions, prepare
 from release.pipeline.plan import NO_POST, ON_HOTFIX, ON_MAIN, find_blog_post

@@ -14,8 +14,8 @@ from conftest import ROOT, inv
 from pipeline_support import DATE, TAG, git, release_state, sandbox_paths, tree_digest
 
 import release.pipeline.hotfix as hotfix_module
+from release.config import load_config
 from release.distribution import build as build_module
-from release.distribution._settings import load_config
 from release.pipeline import (
     GateFailedError,
     HotfixOptions,

@@ -17,7 +17,7 @@ from fakes.publishing import (
     run_driver,
 )
 
-from release.distribution._settings import PublishSettings
+from release.config import PublishSettings
 from release.publish import LocalStore, open_publisher, promote
 from release.publish.errors import MissingTokenError, RemoteAuthError, RemoteRefusedError
 from release.publish.github import GitHubPublisher

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from release.distribution._settings import load_config
+from release.config import load_config
 from release.sandbox import SANDBOX_DIR, SandboxState, ensure_sandbox, sandbox_status
 
 DATA = Path(__file__).parent / "data"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from release.distribution._settings import DEFAULT_TARGETS
+from release.config import DEFAULT_TARGETS
 from release.tasks import namespace
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"

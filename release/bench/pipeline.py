@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from release.bench import Figure
-from release.distribution._settings import load_config
+from release.config import load_config
 from release.pipeline import HotfixOptions, SilentDisplay, prepare, run_hotfix
 from release.pipeline.promote import PromoteOptions, prepare_promote, run_promote
 from release.sandbox import ensure_sandbox

@@ -1,7 +1,8 @@
-"""Distribution versions, ``release.toml``, git steps, CHANGELOG, build, checksums, signing.
+"""Distribution versions, git steps, CHANGELOG, build, checksums, signing.
 
-Modules by role: ``versions`` (YYWW.patch[-name] and SemVer components), ``_settings``
-(config), ``_git`` (branch, fixes, tag, push), ``manifests`` and ``changelog`` (files a
-release commit edits), ``bump`` (that commit), ``build`` (executables and archives),
+Modules by role: ``versions`` (YYWW.patch[-name] and SemVer components), ``_git`` (git I/O
+only: branch, cherry-pick, tag, push), ``fixes`` (the fix series), ``manifests`` and
+``changelog`` (files a release commit edits), ``bump`` (which components to bump and why,
+then that commit), ``build`` (executables and archives),
 ``checksums``, ``minisign``, ``gpg`` and ``signing`` (verifiable artifacts).
 """

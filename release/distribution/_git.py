@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 import git
 import semver
 
-from release.distribution._settings import Component
+from release.config import Component
 from release.distribution.errors import (
     CherryPickConflictError,
     GitRefError,

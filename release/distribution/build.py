@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from release._fs import EXECUTABLE_MODE, atomic_write
+from release.config import BUILTIN_BUILDERS, Component, ReleaseConfig
 from release.distribution._archive import write_tar_gz, zipapp_bytes
-from release.distribution._settings import BUILTIN_BUILDERS, Component, ReleaseConfig
 from release.distribution.errors import BuildError
 from release.distribution.versions import DistributionVersion
 

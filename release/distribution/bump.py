@@ -16,12 +16,12 @@ from pathlib import Path
 import git
 import semver
 
+from release.config import Component, ReleaseConfig
 from release.distribution._git import (
     commit_paths,
     component_version_at,
     component_versions,
 )
-from release.distribution._settings import Component, ReleaseConfig
 from release.distribution.changelog import update_changelog
 from release.distribution.manifests import find_cargo_lock, set_component_version
 from release.distribution.versions import DistributionVersion, next_component_version

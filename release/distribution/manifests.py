@@ -16,7 +16,7 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Table
 from tomlkit.toml_document import TOMLDocument
 
-from release.distribution._settings import Component
+from release.config import Component
 from release.distribution.errors import ManifestError
 from release.distribution.versions import parse_component_version
 

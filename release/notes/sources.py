@@ -11,8 +11,8 @@ from pathlib import Path, PurePosixPath
 
 import git
 
+from release.config import Component, ReleaseConfig
 from release.distribution._git import component_version_at, open_repository, tag_names
-from release.distribution._settings import Component, ReleaseConfig
 from release.distribution.build import archive_name
 from release.distribution.bump import counted_changes
 from release.distribution.signing import MINISIGN_PUBLIC_KEY_FILE, read_minisign_public_key

@@ -17,8 +17,8 @@ from pathlib import Path
 import git
 import semver
 
+from release.config import ReleaseConfig
 from release.distribution import _git as g
-from release.distribution._settings import ReleaseConfig
 from release.distribution.bump import RELEASE_COMMIT_PREFIX
 from release.distribution.changelog import adopt_section
 from release.distribution.errors import RepositoryStateError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from release.distribution._settings import ReleaseConfig
+from release.config import ReleaseConfig
 from release.pipeline._engine import StepReport, StepState
 from release.pipeline._target import HotfixTarget
 from release.pipeline.plan import HotfixPlan

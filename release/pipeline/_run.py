@@ -13,8 +13,8 @@ from typing import Protocol, TypeVar
 
 import git
 
+from release.config import ReleaseConfig
 from release.distribution._git import describe_git_failure
-from release.distribution._settings import ReleaseConfig
 from release.errors import ReleaseToolError
 from release.outcome import StepOutcome
 from release.pipeline._engine import Display, Step, StepReport, run_steps

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from release.distribution._settings import ReleaseConfig, load_config
+from release.config import ReleaseConfig, load_config
 from release.errors import ReleaseToolError
 from release.sandbox import SandboxState, prepare_sandbox, sandbox_status
 

@@ -18,6 +18,7 @@ import git
 
 from release._fs import atomic_write
 from release.chain import get_networks, load_networks
+from release.config import ReleaseConfig
 from release.distribution import signing
 from release.distribution._git import (
     bring_in_fixes,
@@ -32,7 +33,6 @@ from release.distribution._git import (
     resolve_commit,
     tag_names,
 )
-from release.distribution._settings import ReleaseConfig
 from release.distribution.build import build_distribution
 from release.distribution.bump import (
     ReleaseCommitPlan,

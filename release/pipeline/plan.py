@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 
 import git
 
+from release.config import ReleaseConfig
 from release.distribution._git import (
     changed_files,
     commits_between,
@@ -22,7 +23,6 @@ from release.distribution._git import (
     ref_exists,
     resolve_commit,
 )
-from release.distribution._settings import ReleaseConfig
 from release.distribution.bump import (
     RELEASE_COMMIT_PREFIX,
     ComponentBump,

@@ -15,6 +15,7 @@ from pathlib import Path
 import git
 
 from release._fs import atomic_write
+from release.config import ReleaseConfig
 from release.distribution._git import (
     checkout,
     commit_paths,
@@ -27,7 +28,6 @@ from release.distribution._git import (
     ref_exists,
     resolve_commit,
 )
-from release.distribution._settings import ReleaseConfig
 from release.distribution.errors import GitRefError
 from release.notes import (
     ReleaseStage,

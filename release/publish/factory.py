@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from release.distribution._settings import PublishSettings
+from release.config import PublishSettings
 from release.publish._protocol import Publisher
 from release.publish.errors import MissingTokenError, PublishInputError
 from release.publish.local import LocalStore

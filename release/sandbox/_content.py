@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
-from release.distribution._settings import ReleaseConfig
+from release.config import ReleaseConfig
 from release.markdown import table
 from release.notes.blog import (
     BlogPostInput,

@@ -10,7 +10,7 @@ from pathlib import Path
 from invoke import Context
 
 from release._fs import atomic_write
-from release.distribution._settings import ReleaseConfig, load_config
+from release.config import ReleaseConfig, load_config
 from release.distribution.errors import VersionError
 from release.distribution.versions import parse_distribution_version
 from release.errors import ReleaseToolError

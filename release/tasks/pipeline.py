@@ -12,7 +12,7 @@ from invoke import Collection, Context, Task
 from invoke.exceptions import Exit
 from rich.console import Console
 
-from release.distribution._settings import ReleaseConfig
+from release.config import ReleaseConfig
 from release.errors import ReleaseToolError
 from release.pipeline import (
     HotfixOptions,
