@@ -138,14 +138,21 @@ def ref_exists(repo: git.Repo, ref: str) -> bool:
     return ref in {known.path for known in repo.refs}
 
 
+def file_at(repo: git.Repo, rev: str, path: str) -> str | None:
+    """The text of repository file ``path`` in commit ``rev``; None when it is not there."""
+    try:
+        blob = resolve_commit(repo, rev).tree / path
+    except KeyError:
+        return None
+    return blob.data_stream.read().decode("utf-8")
+
+
 def component_version_at(repo: git.Repo, rev: str, component: Component) -> semver.Version | None:
     """The component's version in commit ``rev``; None when its manifest is not there."""
     manifest = PurePosixPath(component.manifest.as_posix())
-    try:
-        blob = resolve_commit(repo, rev).tree / manifest.as_posix()
-    except KeyError:
+    text = file_at(repo, rev, manifest.as_posix())
+    if text is None:
         return None
-    text = blob.data_stream.read().decode("utf-8")
     return read_manifest(text, manifest, source=f"{rev}:{manifest}").version
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import git
 
 from release.distribution._git import already_present, commits_between, ref_exists, resolve_commit
+from release.distribution.bump import RELEASE_COMMIT_PREFIX
 from release.distribution.errors import FixSeriesError
 
 RANGE = ".."
@@ -45,6 +46,16 @@ class FixCommit:
 def subject(commit: git.Commit) -> str:
     message = str(commit.message)
     return message.splitlines()[0] if message else ""
+
+
+def own_commits(
+    repo: git.Repo, tip: str, *, base: str
+) -> tuple[list[git.Commit], git.Commit | None]:
+    """What a hotfix branch or tag ``tip`` holds since ``base``: its fix commits (oldest first,
+    merges left out) and its release commit (the last one, None before it is made)."""
+    commits = [c for c in commits_between(repo, tip, exclude=[base]) if len(c.parents) == 1]
+    released = [c for c in commits if subject(c).startswith(RELEASE_COMMIT_PREFIX)]
+    return [c for c in commits if c not in released], (released[-1] if released else None)
 
 
 def _commits_named(

@@ -19,10 +19,9 @@ import semver
 
 from release.config import ReleaseConfig
 from release.distribution import _git as g
-from release.distribution.bump import RELEASE_COMMIT_PREFIX
 from release.distribution.changelog import adopt_section
 from release.distribution.errors import RepositoryStateError
-from release.distribution.fixes import subject
+from release.distribution.fixes import own_commits, subject
 from release.distribution.manifests import CARGO_LOCK, set_component_version
 from release.distribution.versions import DistributionVersion
 from release.errors import ReleaseToolError
@@ -52,12 +51,7 @@ class ForwardPortTarget:
 
 def fix_commits(repo: git.Repo, target: ForwardPortTarget) -> list[git.Commit]:
     """The hotfix's own commits but its release commit, oldest first (merges left out)."""
-    commits = g.commits_between(repo, f"refs/tags/{target.tag}", exclude=[target.base_tag])
-    return [
-        commit
-        for commit in commits
-        if len(commit.parents) == 1 and not subject(commit).startswith(RELEASE_COMMIT_PREFIX)
-    ]
+    return own_commits(repo, f"refs/tags/{target.tag}", base=target.base_tag)[0]
 
 
 def completed(
@@ -137,11 +131,11 @@ def _write_release_files(
         if component.name in versions:
             written += set_component_version(root, component, versions[component.name])
     changelog = root / config.changelog
-    released = g.resolve_commit(repo, f"refs/tags/{target.tag}").tree / config.changelog.as_posix()
+    released = g.file_at(repo, f"refs/tags/{target.tag}", config.changelog.as_posix())
+    if released is None:
+        raise RepositoryStateError(f"{target.tag} has no {config.changelog}")
     text = changelog.read_text(encoding="utf-8")
-    adopted = adopt_section(
-        text, released.data_stream.read().decode("utf-8"), name=config.name, version=target.version
-    )
+    adopted = adopt_section(text, released, name=config.name, version=target.version)
     if adopted != text:
         changelog.write_text(adopted, encoding="utf-8")
         written.append(changelog)

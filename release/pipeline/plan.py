@@ -17,14 +17,12 @@ import git
 from release.config import ReleaseConfig
 from release.distribution._git import (
     changed_files,
-    commits_between,
     component_versions,
     main_refs,
     ref_exists,
     resolve_commit,
 )
 from release.distribution.bump import (
-    RELEASE_COMMIT_PREFIX,
     ComponentBump,
     KeptComponent,
     counted_changes,
@@ -32,7 +30,7 @@ from release.distribution.bump import (
     summary_of,
 )
 from release.distribution.errors import FixSeriesError
-from release.distribution.fixes import FixCommit, resolve_fix_series, subject
+from release.distribution.fixes import FixCommit, own_commits, resolve_fix_series, subject
 from release.pipeline._target import HotfixTarget
 
 #: Where the distribution's blog post is: on main (added after the release tag, as Mithril
@@ -178,10 +176,8 @@ def make_plan(
             f"{target.tag} is tagged already and does not hold {listed}: a tag is final; "
             f"plan the next hotfix with --base {target.tag}"
         )
-    own = commits_between(repo, tip, exclude=[base])
-    released = [c for c in own if subject(c).startswith(RELEASE_COMMIT_PREFIX)]
-    # The tag's (or branch's) own commits, the release commit (bumps only) left out.
-    commits = [c for c in own if c not in released]
+    # The tag's (or branch's) own commits, the release commit (bumps only) apart.
+    commits, released = own_commits(repo, tip, base=base)
     if tagged:
         files = [path for commit in commits for path in _files_of(repo, commit)]
     else:
@@ -206,8 +202,8 @@ def make_plan(
     before = component_versions(repo, config.components, base)
     after = component_versions(repo, config.components, tip)
     after.update({bump.component.name: str(bump.target) for bump in bumps})
-    if tagged and released:
-        told = summary_of(str(released[-1].message))
+    if tagged and released is not None:
+        told = summary_of(str(released.message))
     else:
         told = tuple(line for line in (summary or config.hotfix.summary,) if line)
     if not told:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import git
 
@@ -21,6 +21,7 @@ from release.distribution._git import (
     commit_paths,
     current_branch,
     ensure_hotfix_branch,
+    file_at,
     open_repository,
     preflight,
     push_branch,
@@ -35,6 +36,7 @@ from release.notes import (
     new_blog_post,
     update_blog_post,
 )
+from release.notes.blog import BlogUpdate
 from release.notes.sources import RepositoryFacts, blog_update_input, new_post_input
 from release.outcome import Change, StepOutcome
 from release.pipeline._engine import Display, Step, StepReport
@@ -143,21 +145,23 @@ def _blog(run: PromoteRun) -> StepOutcome:
         # A pull request not merged yet: its branch holds the post as updated (whatever day).
         pending = f"refs/remotes/{config.remote}/{proposal}"
         source = pending if _proposes(run) and ref_exists(run.repo, pending) else location.ref
-        text: str | None = _read_or_none(run, source, location.path.as_posix())
+        text = file_at(run.repo, source, location.path.as_posix())
         update = blog_update_input(
             facts, tag=run.target.tag, date=run.date, base_tag=run.target.base_tag
         )
-        updated = update_blog_post(text, update, repo_root=config.root)
+        updated = update_blog_post(text or "", update, repo_root=config.root)
+        announced = _announced(run, location.path, update)
     else:
         path = blog_post_path(config.root / config.blog_dir, run.date, distribution)
         post = new_post_input(facts, tag=run.target.tag)
         text, updated = None, new_blog_post(post, repo_root=config.root)
+        announced = False
     run.blog_post = path
     relative = path.relative_to(config.root)
     on = run.target.branch if location.where == ON_HOTFIX else config.main_branch
     verb = "announce" if text else "add the post of"
     message = f"docs: {verb} {run.target.tag} in the {distribution} distribution blog post"
-    if location.where != ON_HOTFIX and _proposes(run) and not _announced(run, relative):
+    if location.where != ON_HOTFIX and _proposes(run) and not announced:
         return _propose(run, proposal, {relative: updated}, message)
     if text == updated:
         return StepOutcome(Change.UNCHANGED, f"{relative} on {on} announces {run.target.tag}")
@@ -181,19 +185,11 @@ def _blog(run: PromoteRun) -> StepOutcome:
     return StepOutcome(committed.change, f"{committed.detail} on {on}")
 
 
-def _announced(run: PromoteRun, relative: Path) -> bool:
+def _announced(run: PromoteRun, post: PurePosixPath, update: BlogUpdate) -> bool:
     """Whether main's copy of the post already announces the hotfix (its pull request was
     merged): applying the update to it changes nothing."""
-    location = run.plan.blog
-    if location.ref is None:
-        return False
-    text = _read_or_none(run, location.ref, relative.as_posix())
-    update = blog_update_input(
-        RepositoryFacts(run.config, repo=run.repo),
-        tag=run.target.tag,
-        date=run.date,
-        base_tag=run.target.base_tag,
-    )
+    ref = run.plan.blog.ref
+    text = None if ref is None else file_at(run.repo, ref, post.as_posix())
     return text is not None and update_blog_post(text, update, repo_root=run.config.root) == text
 
 
@@ -209,7 +205,7 @@ def _propose(run: PromoteRun, branch: str, files: dict[Path, str], message: str)
     main = config.main_branch
     remote_branch = f"refs/remotes/{config.remote}/{branch}"
     if ref_exists(repo, remote_branch) and all(
-        _read_or_none(run, remote_branch, path.as_posix()) == text for path, text in files.items()
+        file_at(repo, remote_branch, path.as_posix()) == text for path, text in files.items()
     ):
         return _pull_request(run, branch, message, pushed=False)
     if run.dry_run:
@@ -241,21 +237,7 @@ def _pull_request(run: PromoteRun, branch: str, title: str, *, pushed: bool) -> 
     proposal = run.publisher.ensure_pull_request(head=branch, base=main, title=title, body=body)
     run.pull_requests[branch] = proposal.url
     change = Change.APPLIED if pushed or proposal.created else Change.UNCHANGED
-    return StepOutcome(
-        change, f"pull request {proposal.url} ({branch} into {run.config.main_branch})"
-    )
-
-
-def _read_or_none(run: PromoteRun, ref: str, path: str) -> str | None:
-    try:
-        return _read_blob(run, ref, path)
-    except KeyError:
-        return None
-
-
-def _read_blob(run: PromoteRun, ref: str, path: str) -> str:
-    blob = resolve_commit(run.repo, ref).tree / path
-    return blob.data_stream.read().decode("utf-8")
+    return StepOutcome(change, f"pull request {proposal.url} ({branch} into {main})")
 
 
 def _push(run: PromoteRun) -> StepOutcome:

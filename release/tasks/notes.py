@@ -11,6 +11,7 @@ from invoke import Context
 
 from release._fs import atomic_write
 from release.config import ReleaseConfig, load_config
+from release.distribution._git import file_at
 from release.distribution.errors import VersionError
 from release.distribution.versions import parse_distribution_version
 from release.errors import ReleaseToolError
@@ -240,8 +241,8 @@ def _published_post(
     found = blog_post_on(facts.repo, facts.config, distribution, main_post_refs(facts.config))
     if found.path is None or found.ref is None:
         return None
-    blob = facts.repo.commit(found.ref).tree / found.path.as_posix()
-    return str(found.path), blob.data_stream.read().decode("utf-8")
+    text = file_at(facts.repo, found.ref, found.path.as_posix())
+    return None if text is None else (str(found.path), text)
 
 
 def _date(text: str) -> datetime.date:
