@@ -8,34 +8,20 @@ import http.client
 import json
 import socket
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
+from nodes_support import PREVIEW, VECTORS, vector_aggregator, vector_body
 
-from release.chain import NETWORKS, ManualClock
+from release.chain import ManualClock
 from release.kes import OpCert, encode_kes_signature, encode_opcert, encode_protocol_key, keygen
 from release.nodes import Aggregator, KesCredentials, RegistrationStore
 from release.nodes.http_server import AggregatorServer
 from release.stm import new_protocol_key
 
-VECTORS = json.loads(
-    (Path(__file__).parent / "data" / "nodes" / "signer_registrations_period0.json").read_text()
-)
-PREVIEW = NETWORKS["preview"]  # KES period 0 lasts 1.5 days from the start: the vectors' period
-
 
 @pytest.fixture
 def server(tmp_path):
-    stake = {
-        vector["pool_id_from_cold_vk_bech32__DERIVED"]: 1000 + n for n, vector in enumerate(VECTORS)
-    }
-    aggregator = Aggregator(
-        PREVIEW,
-        "fixed",
-        stake,
-        RegistrationStore(tmp_path / "agg.sqlite3"),
-        ManualClock(PREVIEW, 100),
-    )
+    aggregator = vector_aggregator(tmp_path, stake=lambda n: 1000 + n)
     server = AggregatorServer(aggregator, request_deadline=1.0)
     server.serve_in_background()
     yield server
@@ -66,19 +52,6 @@ def exchange(server, method, path, body=None, headers=None):
 def request(server, method, path, body=None, headers=None):
     response, document = exchange(server, method, path, body, headers)
     return response.status, document
-
-
-def vector_body(vector, **changes):
-    raw = vector["raw_json_hex"]
-    body = {
-        "epoch": 1,
-        "party_id": vector["party_id_field_in_source"],
-        "verification_key": raw["verification_key"],
-        "verification_key_signature": raw["verification_key_signature"],
-        "operational_certificate": raw["operational_certificate"],
-        "kes_period": 0,
-    }
-    return {**body, **changes}
 
 
 def test_mithril_payloads_register_and_are_listed(server):

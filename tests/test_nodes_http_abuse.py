@@ -8,44 +8,21 @@ import json
 import logging
 import socket
 import time
-from pathlib import Path
 
 import pytest
+from nodes_support import VECTORS, vector_aggregator, vector_body
 
-from release.chain import NETWORKS, ManualClock
-from release.nodes import Aggregator, RegistrationStore
 from release.nodes.http_server import AggregatorServer
 
-VECTORS = json.loads(
-    (Path(__file__).parent / "data" / "nodes" / "signer_registrations_period0.json").read_text()
-)
-PREVIEW = NETWORKS["preview"]
 REGISTER = b"/aggregator/register-signer"
 
 
 def registration_body(vector=VECTORS[0]) -> bytes:
-    raw = vector["raw_json_hex"]
-    return json.dumps(
-        {
-            "epoch": 1,
-            "party_id": vector["party_id_field_in_source"],
-            "verification_key": raw["verification_key"],
-            "verification_key_signature": raw["verification_key_signature"],
-            "operational_certificate": raw["operational_certificate"],
-            "kes_period": 0,
-        }
-    ).encode()
+    return json.dumps(vector_body(vector)).encode()
 
 
 def make_server(tmp_path, **options) -> AggregatorServer:
-    stake = {vector["pool_id_from_cold_vk_bech32__DERIVED"]: 1000 for vector in VECTORS}
-    aggregator = Aggregator(
-        PREVIEW,
-        "fixed",
-        stake,
-        RegistrationStore(tmp_path / "agg.sqlite3"),
-        ManualClock(PREVIEW, 100),
-    )
+    aggregator = vector_aggregator(tmp_path)
     server = AggregatorServer(aggregator, **{"request_deadline": 2.0, **options})
     server.serve_in_background()
     return server

@@ -4,20 +4,16 @@ status codes, content types and response headers on the four registration endpoi
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-from pathlib import Path
 
-from release.chain import NETWORKS, ManualClock
+from nodes_support import DATA, VECTORS, vector_aggregator
+
 from release.kes import decode_kes_signature, decode_opcert, decode_protocol_key
-from release.nodes import Aggregator, Registration, RegistrationStore
+from release.nodes import Registration
 from release.nodes.http_server import AggregatorServer
 
-DATA = Path(__file__).parent / "data" / "nodes"
 SCHEMA = DATA / "mithril-aggregator-api-2543.0.json"
-VECTORS = json.loads((DATA / "signer_registrations_period0.json").read_text())
-PREVIEW = NETWORKS["preview"]
 CHECKS = (
     "response_schema_conformance",
     "status_code_conformance",
@@ -27,14 +23,7 @@ CHECKS = (
 
 
 def test_schemathesis_passes_on_the_four_endpoints(tmp_path):
-    stake = {vector["pool_id_from_cold_vk_bech32__DERIVED"]: 1000 for vector in VECTORS}
-    aggregator = Aggregator(
-        PREVIEW,
-        "fixed",
-        stake,
-        RegistrationStore(tmp_path / "agg.sqlite3"),
-        ManualClock(PREVIEW, 100),
-    )
+    aggregator = vector_aggregator(tmp_path)
     # Real registrations in the store, so /epoch-settings lists signers and
     # /signers/registered/0 answers 200 with content, not only 404s.
     for vector in VECTORS:
