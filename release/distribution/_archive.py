@@ -12,7 +12,7 @@ import io
 import tarfile
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from release._fs import DATA_MODE, EXECUTABLE_MODE, atomic_output
@@ -36,8 +36,11 @@ def zipapp_bytes(files: Mapping[str, bytes], *, epoch: int, interpreter: str) ->
     return buffer.getvalue()
 
 
-def write_tar_gz(path: Path, members: Mapping[str, Path], *, epoch: int) -> None:
-    """``path`` = a ``.tar.gz`` of ``members`` (name at the archive root -> file), mode 0755.
+def write_tar_gz(
+    path: Path, members: Mapping[str, Path], *, epoch: int, data: Collection[str] = ()
+) -> None:
+    """``path`` = a ``.tar.gz`` of ``members`` (archive name -> file), mode 0755, or 0644 for
+    the names in ``data``.
 
     Streams member contents, so archives of large executables never sit in memory.
     """
@@ -51,7 +54,7 @@ def write_tar_gz(path: Path, members: Mapping[str, Path], *, epoch: int) -> None
             info = tarfile.TarInfo(name)
             info.size = source.stat().st_size
             info.mtime = epoch
-            info.mode = EXECUTABLE_MODE
+            info.mode = DATA_MODE if name in data else EXECUTABLE_MODE
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             with source.open("rb") as content:

@@ -2,8 +2,10 @@
 
 Two kinds of components ship executables: those with a shell ``build`` command (run per
 target with ``{target}`` and ``{out}``), and those with a builtin builder, which packages this
-project's own fixed signer or aggregator as a zipapp (``#!/usr/bin/env python3``). Every
-output is byte-reproducible from the commit: ``SOURCE_DATE_EPOCH`` is the commit time.
+project's own fixed signer or aggregator per target with its dependencies inside
+(:mod:`release.distribution.executables`: a pex on Linux and macOS, a zipapp beside a
+``lib`` folder on Windows). Every output is byte-reproducible from the commit:
+``SOURCE_DATE_EPOCH`` is the commit time.
 """
 
 from __future__ import annotations
@@ -17,41 +19,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from release._fs import EXECUTABLE_MODE, atomic_write
+from release._fs import atomic_write
 from release.config import BUILTIN_BUILDERS, Component, ReleaseConfig
-from release.distribution._archive import write_tar_gz, zipapp_bytes
+from release.distribution._archive import write_tar_gz
 from release.distribution.errors import BuildError
+from release.distribution.executables import ENTRY_MODULE, Executable, build_builtin
 from release.distribution.versions import DistributionVersion
 
 #: The directory holding the ``release`` package this tool runs from.
 PACKAGE_SOURCE = Path(__file__).resolve().parents[2]
 PACKAGE = "release"
-ENTRY_MODULE = "release.nodes.cli"
 #: Packed too: the release gate runs the regression suite from the shipped bytes themselves.
 GATE_MODULE = "release.regression"
-INTERPRETER = "/usr/bin/env python3"
 VERSION_FILE = "VERSION"
 _EXCLUDED_PARTS = {"__pycache__", "tests"}
 _EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
-
-_MAIN_TEMPLATE = '''\
-"""{component} {version}: this project's fixed {kind}, packaged as a zipapp."""
-
-import sys
-
-if sys.version_info < (3, 11):
-    sys.exit("{component} needs Python 3.11 or later, not " + sys.version.split()[0])
-try:
-    from {entry_module} import {kind}_main
-except ModuleNotFoundError as missing:
-    if (missing.name or "").partition(".")[0] == "{package}":
-        raise
-    sys.exit(
-        "{component} needs the Python package providing module " + repr(missing.name)
-        + " installed for " + sys.executable + " (runtime: PyNaCl, cbor2, bech32, pyblst)"
-    )
-sys.exit({kind}_main(version={version!r}))
-'''
 
 
 @dataclass(frozen=True)
@@ -61,8 +43,8 @@ class BuildResult:
     files: tuple[Path, ...]
     #: Executables by (component name, target), kept in the stage directory after the build.
     executables: dict[tuple[str, str], Path] = field(default_factory=dict)
-    #: Builtin builder name ("signer", "aggregator") -> its zipapp (the same for every target).
-    builtin: dict[str, Path] = field(default_factory=dict)
+    #: Builtin builder name ("signer", "aggregator") -> target -> its executable.
+    builtin: dict[str, dict[str, Path]] = field(default_factory=dict)
 
 
 def archive_name(prefix: str, version: DistributionVersion, target: str) -> str:
@@ -116,27 +98,28 @@ def runtime_files(source_root: Path = PACKAGE_SOURCE, entry: str = ENTRY_MODULE)
     return taken
 
 
-def build_zipapp(
+def build_executable(
     kind: str,
     *,
     component: str,
     version: str,
-    output: Path,
+    target: str,
+    output_dir: Path,
     epoch: int,
     source_root: Path = PACKAGE_SOURCE,
-) -> Path:
-    """The fixed ``kind`` ("signer"/"aggregator") as an executable zipapp at ``output``."""
+) -> Executable:
+    """The fixed ``kind`` ("signer"/"aggregator") for ``target``, written into ``output_dir``."""
     if kind not in BUILTIN_BUILDERS:
         raise BuildError(f"no builtin builder {kind!r} (known: {', '.join(BUILTIN_BUILDERS)})")
-    files = {name: path.read_bytes() for name, path in runtime_files(source_root).items()}
-    main = _MAIN_TEMPLATE.format(
-        component=component, version=version, kind=kind, entry_module=ENTRY_MODULE, package=PACKAGE
+    return build_builtin(
+        kind,
+        component=component,
+        version=version,
+        target=target,
+        files=runtime_files(source_root),
+        output_dir=output_dir,
+        epoch=epoch,
     )
-    files["__main__.py"] = main.encode()
-    atomic_write(
-        output, zipapp_bytes(files, epoch=epoch, interpreter=INTERPRETER), mode=EXECUTABLE_MODE
-    )
-    return output
 
 
 def run_build_command(
@@ -194,34 +177,33 @@ def build_distribution(
     if stage_dir.exists():
         shutil.rmtree(stage_dir)
     executables: dict[tuple[str, str], Path] = {}
-    builtin: dict[str, Path] = {}
+    builtin: dict[str, dict[str, Path]] = {}
     members: dict[str, dict[str, Path]] = {target: {} for target in config.targets}
-    for component in (c for c in config.components if c.ships_executable):
-        if component.builder is not None:
-            zipapp = build_zipapp(
-                component.builder,
-                component=component.name,
-                version=_version_of(component, versions),
-                output=stage_dir / "builtin" / component.name,
-                epoch=epoch,
-                source_root=source_root,
-            )
-            builtin[component.builder] = zipapp
+    shipped = [c for c in config.components if c.ships_executable]
+    sources = runtime_files(source_root) if any(c.builder for c in shipped) else {}
+    for component in shipped:
         for target in config.component_targets(component):
             if component.builder is not None:
-                outputs = [zipapp]
+                built = build_builtin(
+                    component.builder,
+                    component=component.name,
+                    version=_version_of(component, versions),
+                    target=target,
+                    files=sources,
+                    output_dir=stage_dir / "builtin" / target,
+                    epoch=epoch,
+                )
+                builtin.setdefault(component.builder, {})[target] = built.path
+                outputs, first = built.members, built.path
             else:
                 out_dir = stage_dir / component.name / target
-                outputs = run_build_command(
-                    component, target, out_dir, root=config.root, epoch=epoch
-                )
-            for output in outputs:
-                if output.name in members[target]:
-                    raise BuildError(
-                        f"two components put {output.name!r} into the {target} archive"
-                    )
-                members[target][output.name] = output
-            executables[(component.name, target)] = outputs[0]
+                files = run_build_command(component, target, out_dir, root=config.root, epoch=epoch)
+                outputs, first = {path.name: path for path in files}, files[0]
+            for name, output in outputs.items():
+                if members[target].get(name, output) != output:
+                    raise BuildError(f"two components put {name!r} into the {target} archive")
+                members[target][name] = output
+            executables[(component.name, target)] = first
     partial = dist_dir.with_name(f"{dist_dir.name}.partial")
     if partial.exists():
         shutil.rmtree(partial)
@@ -244,8 +226,9 @@ def build_distribution(
 
 
 def _write_archive(directory: Path, name: str, members: Mapping[str, Path], epoch: int) -> Path:
+    """Executables at the archive root (mode 0755); what sits in folders (``lib/``) is data."""
     path = directory / name
-    write_tar_gz(path, members, epoch=epoch)
+    write_tar_gz(path, members, epoch=epoch, data={n for n in members if "/" in n})
     return path
 
 

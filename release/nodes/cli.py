@@ -1,8 +1,9 @@
 """``mithril-signer`` and ``mithril-aggregator``: the packaged executables' entry points.
 
-The zipapps carry the ``release`` package only; what it imports beyond the standard
-library (PyNaCl, cbor2, bech32, pyblst) comes from the Python that runs them. The flags
-mirror ``inv nodes.signer`` and ``inv nodes.aggregator``.
+The executables carry the ``release`` files they need and the wheels of what those import
+beyond the standard library (PyNaCl, cbor2, bech32, pyblst and theirs); ``--version
+--verbose`` names the versions they carry. The flags mirror ``inv nodes.signer`` and
+``inv nodes.aggregator``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from release.errors import ReleaseToolError
@@ -28,10 +31,56 @@ EXIT_REJECTED = 1
 EXIT_ERROR = 2
 
 
-def _parser(prog: str, description: str, version: str) -> argparse.ArgumentParser:
+class _Version(argparse.Action):
+    """``--version``: the program's version; with ``--verbose`` too, the Python running it and
+    the versions of the dependencies it carries (read from their own metadata)."""
+
+    def __init__(
+        self, option_strings: Sequence[str], dest: str, *, line: str, dependencies: Sequence[str]
+    ) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="print the version and exit (with --verbose: Python and dependency versions)",
+        )
+        self.line, self.dependencies = line, dependencies
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        lines = [self.line]
+        if "--verbose" in getattr(parser, "argv", ()):
+            lines.append(f"Python {sys.version.split()[0]} ({sys.executable})")
+            for name in self.dependencies:
+                try:
+                    lines.append(f"{name} {metadata.version(name)}")
+                except metadata.PackageNotFoundError:
+                    lines.append(f"{name} missing")
+        parser.exit(message="\n".join(lines) + "\n")
+
+
+def _parser(
+    prog: str,
+    description: str,
+    version: str,
+    argv: list[str] | None,
+    dependencies: Sequence[str],
+) -> argparse.ArgumentParser:
     """A parser with what both executables take: ``--version`` and the clock's options."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--version", action="version", version=f"{prog} {version}")
+    parser.argv = sys.argv[1:] if argv is None else argv  # type: ignore[attr-defined]
+    parser.add_argument(
+        "--version", action=_Version, line=f"{prog} {version}", dependencies=dependencies
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="with --version: list the dependency versions"
+    )
     clock = parser.add_mutually_exclusive_group()
     clock.add_argument("--slot", type=int, help="fix the clock at this absolute slot")
     clock.add_argument(
@@ -52,7 +101,11 @@ def _error(failure: Exception) -> int:
 
 
 def signer_main(
-    argv: list[str] | None = None, *, version: str = "dev", profile: str = "fixed"
+    argv: list[str] | None = None,
+    *,
+    version: str = "dev",
+    profile: str = "fixed",
+    dependencies: Sequence[str] = (),
 ) -> int:
     """Register once with an aggregator; exit 0 when registered, 1 when refused, 2 on bad input."""
     parser = _parser(
@@ -60,6 +113,8 @@ def signer_main(
         "Register this pool's Mithril signer with an aggregator (one attempt; run it again "
         "with the same --store to act as a restarted signer).",
         f"{version} (behaviour {profile})",
+        argv,
+        dependencies,
     )
     parser.add_argument(
         "--kes-key", required=True, type=Path, help="KES signing key file (cardano-cli kes.skey)"
@@ -116,7 +171,11 @@ def signer_main(
 
 
 def aggregator_main(
-    argv: list[str] | None = None, *, version: str = "dev", verifier: str = "fixed"
+    argv: list[str] | None = None,
+    *,
+    version: str = "dev",
+    verifier: str = "fixed",
+    dependencies: Sequence[str] = (),
 ) -> int:
     """Serve the registration API until interrupted; prints ``listening on URL`` first."""
     parser = _parser(
@@ -124,6 +183,8 @@ def aggregator_main(
         "Serve Mithril's signer registration API (register-signer, signers/registered, "
         "epoch-settings) with a chosen KES verification window.",
         f"{version} (verifier {verifier})",
+        argv,
+        dependencies,
     )
     parser.add_argument(
         "--verifier", choices=AGGREGATOR_PROFILES, default=verifier, help=f"default {verifier}"

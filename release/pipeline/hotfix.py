@@ -113,7 +113,8 @@ class HotfixRun:
     journal: Journal
     #: The tag existed when the run started: the git steps only check it.
     tagged: bool
-    executables: dict[str, Path] = field(default_factory=dict)
+    #: Builtin builder -> target -> its executable (the gate's input).
+    executables: dict[str, dict[str, Path]] = field(default_factory=dict)
     #: The last step this run goes to (None: all): ``inv build`` needs no gate and no key.
     until: str | None = None
     signing_key: signing.MinisignSecretKey | None = None
@@ -292,7 +293,10 @@ def _build(run: HotfixRun) -> StepOutcome:
     commit = resolve_commit(run.repo, run.rev)
     stamp = run.journal.stamps.get("build")
     if stamp and stamp["commit"] == commit.hexsha and _stamp_holds(run.paths, stamp):
-        run.executables = {kind: run.paths.root / path for kind, path in stamp["builtin"].items()}
+        run.executables = {
+            kind: {target: run.paths.root / path for target, path in built.items()}
+            for kind, built in stamp["builtin"].items()
+        }
         return StepOutcome(Change.UNCHANGED, f"built from {commit.hexsha[:12]}")
     if run.dry_run:
         return StepOutcome(Change.PLANNED, f"build {len(run.config.targets)} targets")
@@ -308,13 +312,16 @@ def _build(run: HotfixRun) -> StepOutcome:
         dist_dir=run.paths.dist,
         stage_dir=run.paths.stage,
     )
-    run.executables = dict(result.builtin)
+    run.executables = result.builtin
     run.journal.stamp(
         "build",
         commit=commit.hexsha,
         files={path.name: _sha256(path) for path in result.files},
-        builtin={k: str(p.relative_to(run.paths.root)) for k, p in result.builtin.items()},
-        executables={k: _sha256(p) for k, p in result.builtin.items()},
+        builtin={
+            kind: {target: str(path.relative_to(run.paths.root)) for target, path in built.items()}
+            for kind, built in result.builtin.items()
+        },
+        executables=_executable_digests(result.builtin),
     )
     return StepOutcome(Change.APPLIED, f"{len(result.files)} files from {commit.hexsha[:12]}")
 
@@ -326,8 +333,16 @@ def _stamp_holds(paths: RunPaths, stamp: dict[str, object]) -> bool:
     builtin = stamp["builtin"]
     assert isinstance(files, dict) and isinstance(executables, dict) and isinstance(builtin, dict)
     targets = [(paths.dist / name, digest) for name, digest in files.items()]
-    targets += [(paths.root / builtin[kind], digest) for kind, digest in executables.items()]
+    targets += [
+        (paths.root / builtin[kind][target], digest)
+        for kind, digests in executables.items()
+        for target, digest in digests.items()
+    ]
     return all(path.is_file() and _sha256(path) == digest for path, digest in targets)
+
+
+def _executable_digests(builtin: dict[str, dict[str, Path]]) -> dict[str, dict[str, str]]:
+    return {kind: {t: _sha256(p) for t, p in built.items()} for kind, built in builtin.items()}
 
 
 def _gate_builders(config: ReleaseConfig) -> None:
@@ -342,7 +357,7 @@ def _gate_builders(config: ReleaseConfig) -> None:
 
 def _gate(run: HotfixRun) -> StepOutcome:
     _gate_builders(run.config)
-    digests = {kind: _sha256(run.executables[kind]) for kind in GATE_BUILDERS}
+    digests = _executable_digests({kind: run.executables[kind] for kind in GATE_BUILDERS})
     stamp = run.journal.stamps.get("gate")
     report = run.paths.regression / "report.json"
     if stamp and stamp["passed"] and stamp["executables"] == digests and report.is_file():
@@ -351,9 +366,12 @@ def _gate(run: HotfixRun) -> StepOutcome:
         return StepOutcome(Change.PLANNED, "run the epoch-window suite on the built executables")
     settings = run.config.regression
     custom = load_networks(settings.networks_file) if settings.networks_file else None
+    by_target: dict[str, dict[str, Path]] = {}
+    for kind in GATE_BUILDERS:
+        for target, path in run.executables[kind].items():
+            by_target.setdefault(target, {})[kind] = path
     result = gate(
-        run.executables["signer"],
-        run.executables["aggregator"],
+        by_target,
         report_dir=run.paths.regression,
         networks=get_networks(settings.networks, custom),
         epochs=settings.epochs,

@@ -1,10 +1,12 @@
 """The release gate: judge the BUILT signer and aggregator executables, not the tree.
 
-Two parts, both against the artifacts themselves:
+It runs the executables of the target this machine is (linux-x64 here) on a CPython 3.11 to
+3.13 started as ``python -I -S`` (:data:`ISOLATION`): no ``PYTHON*`` variables, no user or
+system site-packages and none of their ``.pth`` import hooks, so everything they import comes
+from what they carry (checked module by module). Three parts, all against the artifacts:
 
-1. The suite, run in a subprocess whose ``release`` package is imported from the zipapp
-   (checked), so the profiles, verifiers and expectations packed in the artifact are what
-   is judged.
+1. The suite, run by the executable itself (the regression code is packed in it), so the
+   profiles, verifiers and expectations packed in the artifact are what is judged.
 2. The incident replayed over HTTP with the executables as black boxes: the built
    aggregator served on 127.0.0.1 with its own default verifier, the built signer run with
    its own default profile and a persistent store, at the slots of issue #2771 on preprod:
@@ -12,21 +14,25 @@ Two parts, both against the artifacts themselves:
    CurrentKesPeriod=0, StartKesPeriod=823), an aggregator one KES period behind, and an
    expired certificate that must be refused. The aggregator is restarted between steps
    over the same database, so registrations must also survive process restarts.
+3. The other targets' executables, which this machine cannot run, checked by structure: the
+   same ``release`` files and dependency versions as the ones that ran, and for every CPython
+   3.11 to 3.13 a wheel of each dependency tagged for that target's platform.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from hashlib import blake2b
 from pathlib import Path
+from types import ModuleType
 
 from release.chain import NETWORKS, Network
 from release.kes import OpCert, kes_signing_key_envelope, keygen, opcert_envelope
@@ -36,28 +42,36 @@ from release.processes import dying_with_us
 from release.regression.errors import GateError
 from release.regression.suite import DEFAULT_EPOCHS, DEFAULT_NETWORKS, INCIDENT_TIME
 
-#: How the gate runs Python: ``-S`` skips site-packages' ``.pth`` files, so no editable
-#: install's import hook can lend the archive a module it lacks; the runtime dependencies
-#: come from PYTHONPATH (:func:`_clean_environment`), and ``release`` from the archive only.
-PYTHON = (sys.executable, "-S")
+#: How the gate runs Python (https://docs.python.org/3/using/cmdline.html): ``-I`` ignores
+#: ``PYTHON*`` variables, the user site and the script's directory; ``-S`` skips site-packages
+#: and their ``.pth`` files, so no editable install's import hook can lend a module.
+ISOLATION = ("-I", "-S")
+#: The programs the gate runs, per target.
+KINDS = ("signer", "aggregator")
 
 #: Generous bounds for one executable run; the whole gate normally takes well under 60 s.
 SUITE_TIMEOUT_S = 120
 PROCESS_TIMEOUT_S = 30
 
 _SUITE_SCRIPT = """
-import json, sys
-archive, report_dir, request = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-sys.path.insert(0, archive)
-import release
-if not release.__file__.startswith(archive):
-    print(json.dumps({"error": "release comes from " + release.__file__ + ", not the archive"}))
-    sys.exit(3)
+import json, os, sys, sysconfig
+roots, prepend = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+report_dir, request = sys.argv[3], json.loads(sys.argv[4])
+sys.path[0:0] = prepend
+stdlib = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib")}
+
+def inside(path):
+    return any(path.startswith(root) for root in roots)
+
+def standard(path):
+    installed = set(path.split(os.sep)) & {"site-packages", "dist-packages"}
+    return any(path.startswith(s) for s in stdlib) and not installed
+
 try:
     from release.chain.config import network_from_table
     from release.regression import run_suite
 except ImportError as failure:
-    print(json.dumps({"error": "the archive cannot run the suite: " + str(failure)}))
+    print(json.dumps({"error": "the executable cannot run the suite: " + str(failure)}))
     sys.exit(3)
 networks = [
     network_from_table(name, table, where="gate") if table else name
@@ -65,12 +79,13 @@ networks = [
 ]
 result = run_suite(networks, request["epochs"], report_dir=report_dir)
 outside = sorted(
-    name for name, module in sys.modules.items()
-    if name.split(".")[0] == "release"
-    and not (getattr(module, "__file__", None) or archive).startswith(archive)
+    name + " (" + module.__file__ + ")" for name, module in list(sys.modules.items())
+    if getattr(module, "__file__", None)
+    and not inside(module.__file__) and not standard(module.__file__)
 )
-if outside:
-    print(json.dumps({"error": "modules from outside the archive: " + ", ".join(outside)}))
+release = sys.modules["release"].__file__
+if outside or not inside(release):
+    print(json.dumps({"error": "imported from outside the executable: " + ", ".join(outside)}))
     sys.exit(3)
 print(json.dumps({"passed": result.passed, "summary": result.summary}))
 """
@@ -92,55 +107,147 @@ class GateResult:
 
 
 def gate(
-    signer_exe: Path,
-    aggregator_exe: Path,
+    executables: Mapping[str, Mapping[str, Path]],
     *,
     report_dir: Path,
     networks: Sequence[str | Network] = DEFAULT_NETWORKS,
     epochs: int = DEFAULT_EPOCHS,
 ) -> GateResult:
-    """Pass only if both executables carry the fix; the suite's report lands in ``report_dir``."""
-    signer_exe, aggregator_exe, report_dir = (
-        Path(signer_exe),
-        Path(aggregator_exe),
-        Path(report_dir),
-    )
-    for executable in (signer_exe, aggregator_exe):
-        _require_zipapp(executable)
+    """Pass only if the executables carry the fix; the suite's report lands in ``report_dir``.
+
+    ``executables`` maps each built target to its ``signer`` and ``aggregator``: those of
+    this machine's target run, the others are checked by structure.
+    """
+    report_dir = Path(report_dir)
+    targets, _ = _build_side()
+    here = targets.host_target()
+    if here is None or here not in executables:
+        raise GateError(
+            f"the gate runs the executables built for this machine's target "
+            f"({here or 'none of ' + ', '.join(targets.TARGETS)}); the build made them for "
+            f"{', '.join(executables) or 'no target'}"
+        )
+    for kind in KINDS:
+        if kind not in executables[here]:
+            raise GateError(f"no {kind} executable for {here}, the target the gate runs")
+    for built in executables.values():
+        for path in built.values():
+            _require_executable(Path(path))
+    signer_exe, aggregator_exe = (Path(executables[here][kind]) for kind in KINDS)
+    python = _host_python()
     report_dir.mkdir(parents=True, exist_ok=True)
-    checks = list(_suite_checks(signer_exe, aggregator_exe, report_dir, networks, epochs))
     with tempfile.TemporaryDirectory(prefix="gate-") as scratch:
+        runner = _Runner(python, Path(scratch) / "pex-root")
+        checks = _suite_checks(runner, signer_exe, aggregator_exe, report_dir, networks, epochs)
         try:
-            checks += _Incident(signer_exe, aggregator_exe, Path(scratch)).replay()
+            checks += _Incident(runner, signer_exe, aggregator_exe, Path(scratch)).replay()
         except GateError as failure:
             checks.append(GateCheck("incident replayed over HTTP", False, str(failure)))
+    checks += _structure_checks(executables, here)
     passed = all(check.passed for check in checks)
     failed = [check for check in checks if not check.passed]
+    others = [target for target in executables if target != here]
+    ran = (
+        f"ran the {here} {signer_exe.name} and {aggregator_exe.name} with "
+        f"{python} {' '.join(ISOLATION)} (no site-packages, nothing from the tool's environment)"
+    )
+    checked = f"; {', '.join(others)} checked by structure" if others else ""
     summary = (
-        f"gate passed: {len(checks)} checks on {signer_exe.name} and {aggregator_exe.name}"
+        f"gate passed: {len(checks)} checks; {ran}{checked}"
         if passed
         else "gate FAILED: " + "; ".join(f"{check.name}: {check.detail}" for check in failed)
     )
     (report_dir / "gate.json").write_text(
         json.dumps(
-            {"passed": passed, "summary": summary, "checks": [asdict(c) for c in checks]}, indent=2
+            {
+                "passed": passed,
+                "summary": summary,
+                "ran": {"target": here, "python": python, "flags": list(ISOLATION)},
+                "checks": [asdict(c) for c in checks],
+            },
+            indent=2,
         )
         + "\n"
     )
     return GateResult(passed, summary, report_dir, tuple(checks))
 
 
-def _require_zipapp(path: Path) -> None:
+def _require_executable(path: Path) -> None:
     if not path.is_file():
         raise GateError(f"the executable {path} does not exist")
     if not zipfile.is_zipfile(path):
-        raise GateError(f"{path} is not a zipapp (not a zip archive)")
+        raise GateError(f"{path} is not a pex or zipapp (not a zip archive)")
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
     if "__main__.py" not in names or "release/__init__.py" not in names:
         raise GateError(
-            f"{path} is not a zipapp of the release package (no __main__.py or release/)"
+            f"{path} is not an executable of the release package (no __main__.py or release/)"
         )
+
+
+def _build_side() -> tuple[ModuleType, ModuleType]:
+    """``release.distribution.targets`` and ``.executables``, imported by name on purpose.
+
+    Only the tool runs the structure checks, never an executable; the packer follows import
+    statements, so naming the modules here keeps the build's code out of every executable.
+    """
+    return (
+        importlib.import_module("release.distribution.targets"),
+        importlib.import_module("release.distribution.executables"),
+    )
+
+
+def _host_python() -> str:
+    """The CPython the executables run on: the one behind the tool's venv, not the venv."""
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    python = base if Path(base).is_file() else sys.executable
+    targets, _ = _build_side()
+    if sys.implementation.name != "cpython" or sys.version_info[:2] not in targets.PYTHONS:
+        raise GateError(
+            f"the gate runs the executables on CPython {targets.PYTHON_RANGE}; {python} is "
+            f"{sys.implementation.name} {sys.version.split()[0]}"
+        )
+    return python
+
+
+class _Runner:
+    """Commands that run an executable isolated (:data:`ISOLATION`) with its own pex root."""
+
+    def __init__(self, python: str, pex_root: Path) -> None:
+        self.python, self.pex_root = python, pex_root
+
+    def command(self, executable: Path, *args: str) -> list[str]:
+        return [self.python, *ISOLATION, str(executable), *args]
+
+    def suite_command(self, executable: Path, *args: str) -> tuple[list[str], dict[str, str]]:
+        """Python code run with the executable's own imports: a pex as its interpreter
+        (``PEX_INTERPRETER``), a zipapp with its ``lib`` directory for this CPython."""
+        environment = self.environment()
+        if _is_pex(executable):
+            environment["PEX_INTERPRETER"] = "1"
+            command = self.command(executable, "-c", _SUITE_SCRIPT)
+            roots, prepend = [str(self.pex_root)], []
+        else:
+            lib_dir = _build_side()[1].LIB_DIR
+            lib = executable.parent / lib_dir / f"cp{sys.version_info[0]}{sys.version_info[1]}"
+            command = [self.python, *ISOLATION, "-c", _SUITE_SCRIPT]
+            roots = prepend = [str(executable), str(lib)]
+        return [*command, json.dumps(roots), json.dumps(prepend), *args], environment
+
+    def environment(self) -> dict[str, str]:
+        """The caller's variables less ``PYTHON*`` and ``PEX_*``, with a fresh pex root."""
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("PYTHON", "PEX_"))
+        }
+        environment["PEX_ROOT"] = str(self.pex_root)
+        return environment
+
+
+def _is_pex(executable: Path) -> bool:
+    with zipfile.ZipFile(executable) as archive:
+        return "PEX-INFO" in archive.namelist()
 
 
 def _archive_fingerprint(path: Path) -> tuple[tuple[str, int], ...]:
@@ -152,14 +259,41 @@ def _archive_fingerprint(path: Path) -> tuple[tuple[str, int], ...]:
         )
 
 
+def _structure_checks(executables: Mapping[str, Mapping[str, Path]], here: str) -> list[GateCheck]:
+    """Each target's executables against the ones that ran: same code, wheels of its platform."""
+    targets, build = _build_side()
+    checks = []
+    for kind in KINDS:
+        try:
+            reference = build.describe(Path(executables[here][kind]))
+        except (build.BuildError, KeyError, ValueError, OSError) as failure:
+            return [GateCheck(f"{here} {kind} by structure", False, f"unreadable: {failure}")]
+        for target, built in executables.items():
+            if kind not in built:
+                continue
+            path = Path(built[kind])
+            try:
+                contents = build.describe(path)
+                problems = build.structure_problems(target, contents, reference)
+            except (build.BuildError, KeyError, ValueError, OSError) as failure:
+                problems = [f"unreadable: {failure}"]
+            detail = "; ".join(problems) or (
+                f"same release files, {len({w.project for w in contents.wheels})} dependencies "
+                f"with wheels for {target} on CPython {targets.PYTHON_RANGE}"
+            )
+            checks.append(GateCheck(f"{target} {path.name} by structure", not problems, detail))
+    return checks
+
+
 def _suite_checks(
+    runner: _Runner,
     signer_exe: Path,
     aggregator_exe: Path,
     report_dir: Path,
     networks: Sequence[str | Network],
     epochs: int,
 ) -> list[GateCheck]:
-    """The suite inside each distinct archive (once when both pack the same package)."""
+    """The suite inside each distinct executable (once when both pack the same files)."""
     archives = [signer_exe]
     if _archive_fingerprint(aggregator_exe) != _archive_fingerprint(signer_exe):
         archives.append(aggregator_exe)
@@ -175,17 +309,16 @@ def _suite_checks(
     for archive in archives:
         target = report_dir if archive == signer_exe else report_dir / "aggregator-archive"
         name = f"suite inside {archive.name}"
+        command, environment = runner.suite_command(archive.resolve(), str(target), request)
         try:
             completed = subprocess.run(
-                dying_with_us(
-                    [*PYTHON, "-c", _SUITE_SCRIPT, str(archive.resolve()), str(target), request]
-                ),
+                dying_with_us(command),
                 check=False,
                 capture_output=True,
                 text=True,
                 timeout=SUITE_TIMEOUT_S,
                 cwd=report_dir,
-                env=_clean_environment(),
+                env=environment,
             )
         except subprocess.TimeoutExpired:
             checks.append(GateCheck(name, False, f"did not finish within {SUITE_TIMEOUT_S} s"))
@@ -208,7 +341,10 @@ class _Incident:
     epoch = 250
     cold_seed = blake2b(b"gate:cold", digest_size=32).digest()
 
-    def __init__(self, signer_exe: Path, aggregator_exe: Path, scratch: Path) -> None:
+    def __init__(
+        self, runner: _Runner, signer_exe: Path, aggregator_exe: Path, scratch: Path
+    ) -> None:
+        self.runner = runner
         self.signer_exe, self.aggregator_exe, self.scratch = signer_exe, aggregator_exe, scratch
         net = self.network
         self.first = net.epoch_first_slot(self.epoch)
@@ -267,13 +403,13 @@ class _Incident:
         self, url: str, slot: int, key: str, store: str
     ) -> subprocess.CompletedProcess[str]:
         files = self.scratch
-        command = [
-            *PYTHON, str(self.signer_exe), "--network", self.network.name,
+        command = self.runner.command(
+            self.signer_exe, "--network", self.network.name,
             "--slot", str(slot), "--aggregator", url, "--json",
             "--kes-key", str(files / f"{key}.skey"), "--opcert", str(files / f"{key}.cert"),
             "--store", str(files / f"{store}.sqlite3"),
-        ]  # fmt: skip
-        return _run(command)
+        )  # fmt: skip
+        return _run(command, self.runner.environment())
 
     def _legacy_signer(self, url: str, slot: int, store: str) -> None:
         """A 0.2.268 signer (the tree's profile) registering first: the SPO's pre-upgrade state."""
@@ -332,11 +468,12 @@ class _Aggregator:
     def __init__(
         self, incident: _Incident, slot: int, *, verifier: str | None = None, database: str = "main"
     ) -> None:
-        self.command = [
-            *PYTHON, str(incident.aggregator_exe), "--network", incident.network.name,
+        self.command = incident.runner.command(
+            incident.aggregator_exe, "--network", incident.network.name,
             "--slot", str(slot), "--port", "0", "--quiet", "--stake", str(incident.stake),
             "--db", str(incident.scratch / f"aggregator-{database}.sqlite3"),
-        ]  # fmt: skip
+        )  # fmt: skip
+        self.environment = incident.runner.environment()
         if verifier is not None:
             self.command += ["--verifier", verifier]
         self.process: subprocess.Popen[str] | None = None
@@ -347,7 +484,7 @@ class _Aggregator:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=_clean_environment(),
+            env=self.environment,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -369,7 +506,7 @@ class _Aggregator:
             self.process.communicate()
 
 
-def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+def _run(command: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
             dying_with_us(command),
@@ -377,27 +514,12 @@ def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
             capture_output=True,
             text=True,
             timeout=PROCESS_TIMEOUT_S,
-            env=_clean_environment(),
+            env=environment,
         )
     except subprocess.TimeoutExpired:
         return subprocess.CompletedProcess(
             command, 124, "", f"timed out after {PROCESS_TIMEOUT_S} s"
         )
-
-
-def _clean_environment() -> dict[str, str]:
-    """The archive, not a checkout, must provide ``release``: no PYTHONPATH of the caller's,
-    no user site; only the directories of the runtime dependencies (see :data:`PYTHON`)."""
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    environment["PYTHONPATH"] = os.pathsep.join(_dependency_directories())
-    environment["PYTHONNOUSERSITE"] = "1"
-    return environment
-
-
-def _dependency_directories() -> list[str]:
-    """Where this interpreter's installed packages are (the executables' runtime deps)."""
-    paths = sysconfig.get_paths()
-    return sorted({paths["purelib"], paths["platlib"]})
 
 
 def _last_json_line(text: str) -> dict[str, object] | None:
