@@ -12,6 +12,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
+# The wheels of the builtin executables' runtime dependencies, per target, from the committed
+# lock (release/distribution/wheels.py): builds then run offline. Only downloads what is missing.
+.venv/bin/python -m release.distribution.wheels >/dev/null
+
 if [ "${1:-}" = "--test" ] && ! command -v minisign >/dev/null 2>&1; then
     sudo=""
     if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
