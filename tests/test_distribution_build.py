@@ -1,4 +1,5 @@
-"""The build: zipapps of the fixed nodes, shell builds, reproducible archives, VERSION."""
+"""The build: per-target executables of the fixed nodes, shell builds, reproducible archives,
+VERSION. (The shipped executables themselves: test_distribution_executables.py.)"""
 
 from __future__ import annotations
 
@@ -17,9 +18,8 @@ import pytest
 
 from release.config import load_config
 from release.distribution.build import (
-    PACKAGE_SOURCE,
     build_distribution,
-    build_zipapp,
+    build_executable,
     planned_files,
     runtime_files,
 )
@@ -51,11 +51,11 @@ STAND_IN = {
             return 0
 
 
-        def signer_main(argv=None, *, version="dev", profile="fixed"):
+        def signer_main(argv=None, *, version="dev", profile="fixed", dependencies=()):
             return _main("mithril-signer", argv, version, profile)
 
 
-        def aggregator_main(argv=None, *, version="dev", verifier="fixed"):
+        def aggregator_main(argv=None, *, version="dev", verifier="fixed", dependencies=()):
             return _main("mithril-aggregator", argv, version, verifier)
         """,
     "release/nodes/profiles.py": "NAMES = ('fixed',)\n",
@@ -104,67 +104,58 @@ def test_runtime_files_follow_imports_and_leave_the_rest_out(stand_in):
     ]
 
 
-def test_zipapp_is_deterministic_and_runs(stand_in, tmp_path):
-    first = build_zipapp(
+def build_stand_in(stand_in: Path, target: str, out: Path):
+    return build_executable(
         "signer",
         component="mithril-signer",
         version="0.2.276",
-        output=tmp_path / "a" / "mithril-signer",
+        target=target,
+        output_dir=out,
         epoch=EPOCH,
         source_root=stand_in,
     )
-    second = build_zipapp(
-        "signer",
-        component="mithril-signer",
-        version="0.2.276",
-        output=tmp_path / "b" / "mithril-signer",
-        epoch=EPOCH,
-        source_root=stand_in,
-    )
-    assert first.read_bytes() == second.read_bytes()
-    assert first.read_bytes().startswith(b"#!/usr/bin/env python3\n")
-    assert first.stat().st_mode & 0o777 == 0o755
-    with zipfile.ZipFile(first) as archive:
+
+
+def test_the_windows_zipapp_is_deterministic_and_finds_its_lib_folder(stand_in, tmp_path):
+    first = build_stand_in(stand_in, "windows-x64", tmp_path / "a")
+    second = build_stand_in(stand_in, "windows-x64", tmp_path / "b")
+    assert first.path.name == "mithril-signer.pyz"
+    assert first.path.read_bytes() == second.path.read_bytes()
+    assert first.path.read_bytes().startswith(b"#!/usr/bin/env python3\n")
+    assert first.path.stat().st_mode & 0o777 == 0o755
+    with zipfile.ZipFile(first.path) as archive:
         infos = archive.infolist()
         names = [info.filename for info in infos]
         assert names == sorted(names) and "__main__.py" in names
         assert all(info.date_time == (2025, 11, 7, 10, 0, 0) for info in infos)
         assert all(info.external_attr >> 16 == 0o100644 for info in infos)
         assert "version='0.2.276'" in archive.read("__main__.py").decode()
-    # Through the shebang (python3 resolved on PATH), as a user runs it.
-    completed = run(first, "--version", env=VENV_PATH)
+    libs = sorted({name.split("/")[1] for name in first.members if name.startswith("lib/")})
+    assert libs == ["cp311", "cp312", "cp313"]
+    # The stand-in imports no dependency, so it runs here too, beside its lib folder...
+    completed = run(sys.executable, "-I", "-S", first.path, "--version")
     assert (completed.returncode, completed.stdout.strip()) == (0, "mithril-signer 0.2.276")
-    completed = run(sys.executable, first)
+    # ... and refuses to start without it.
+    (tmp_path / "a" / "lib").rename(tmp_path / "a" / "elsewhere")
+    completed = run(sys.executable, "-I", "-S", first.path, "--version")
+    assert "runs on CPython 3.11 to 3.13 with its lib folder beside it" in completed.stderr
+
+
+def test_the_pex_runs_through_its_shebang(stand_in, tmp_path):
+    built = build_stand_in(stand_in, "linux-x64", tmp_path)
+    assert built.path.read_bytes().startswith(b"#!/usr/bin/env python3\n")
+    completed = run(built.path, "--version", env=VENV_PATH)  # python3 found on PATH
+    assert (completed.returncode, completed.stdout.strip()) == (0, "mithril-signer 0.2.276")
+    completed = run(sys.executable, "-I", built.path)
     assert (completed.returncode, completed.stdout.split()) == (
         0,
         ["kes", "fixed", "('fixed',)", "StandInError"],
     )
 
 
-def test_the_real_fixed_nodes_run_as_zipapps(tmp_path):
-    for kind, component, version in (
-        ("signer", "mithril-signer", "0.2.276"),
-        ("aggregator", "mithril-aggregator", "0.7.91"),
-    ):
-        executable = build_zipapp(
-            kind,
-            component=component,
-            version=version,
-            output=tmp_path / component,
-            epoch=EPOCH,
-            source_root=PACKAGE_SOURCE,
-        )
-        completed = run(executable, "--version", env=VENV_PATH)
-        assert completed.returncode == 0, completed.stderr
-        assert completed.stdout.startswith(f"{component} {version}")
-        completed = run(executable, "--help", env=VENV_PATH)
-        assert completed.returncode == 0, completed.stderr
-        assert completed.stdout.startswith(f"usage: {component}")
-    with zipfile.ZipFile(executable) as archive:
-        names = archive.namelist()
-    assert "release/nodes/cli.py" in names and "release/kes/__init__.py" in names
-    assert not any("__pycache__" in name or "/tests/" in name for name in names)
-    assert not any(name.startswith(("release/distribution/", "release/tasks/")) for name in names)
+def test_unknown_targets_are_named_not_built(stand_in, tmp_path):
+    with pytest.raises(BuildError, match=r"target linux-riscv64 cannot be built: .* linux-x64"):
+        build_stand_in(stand_in, "linux-riscv64", tmp_path)
 
 
 CONFIG = """\
@@ -280,9 +271,15 @@ def test_archives_are_normalised(config, stand_in, tmp_path):
                 EPOCH,
             )
         signer = archive.extractfile("mithril-signer").read()
-    assert signer == result.builtin["signer"].read_bytes()
+    assert signer == result.builtin["signer"]["linux-x64"].read_bytes()
     with tarfile.open(result.dist_dir / "mithril-2543.1-hotfix-windows-x64.tar.gz") as archive:
-        assert archive.getnames() == ["mithril-aggregator", "mithril-signer"]
+        members = {member.name: member for member in archive.getmembers()}
+    executables = sorted(name for name in members if "/" not in name)
+    assert executables == ["mithril-aggregator.pyz", "mithril-signer.pyz"]
+    assert {members[name].mode for name in executables} == {0o755}
+    lib = [member for name, member in members.items() if "/" in name]
+    assert lib and all(m.name.startswith("lib/cp3") and m.mode == 0o644 for m in lib)
+    assert "lib/cp313/pyblst-0.3.15.dist-info/WHEEL" in members
 
 
 def test_a_rebuild_replaces_the_distribution_whole(config, stand_in, tmp_path):

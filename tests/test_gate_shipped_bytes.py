@@ -1,12 +1,11 @@
 """The gate judges exactly the bytes that ship: executables built by the real builder, run
-with no editable install's import hook to lend them modules, from a plain wheel install of the
-tool; and nothing it starts outlives a killed run."""
+isolated (``python -I -S``) so no editable install's import hook can lend them modules, from a
+plain wheel install of the tool; and nothing it starts outlives a killed run."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,43 +14,21 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, inv
+from executables_support import built_from, edited_release
 from pipeline_support import DATE
 
-from release.distribution.build import build_zipapp
 from release.regression import gate
-
-EPOCH = 1_762_473_600  # 2025-11-07: any fixed time makes the same archive
-
-
-def built(source_root: Path, out: Path) -> tuple[Path, Path]:
-    """The signer and aggregator zipapps as ``inv build`` makes them, from ``source_root``."""
-    return tuple(  # type: ignore[return-value]
-        build_zipapp(
-            kind,
-            component=f"mithril-{kind}",
-            version="9.9.9",
-            output=out / f"mithril-{kind}",
-            epoch=EPOCH,
-            source_root=source_root,
-        )
-        for kind in ("signer", "aggregator")
-    )
 
 
 def test_an_aggregator_regressed_to_the_strict_window_fails_the_gate(tmp_path):
-    source = tmp_path / "src"
-    shutil.copytree(
-        ROOT / "release", source / "release", ignore=shutil.ignore_patterns("__pycache__")
+    # A change of behaviour, not of syntax: it still imports and runs.
+    source = edited_release(
+        tmp_path,
+        "strict",
+        {"nodes/verifiers.py": ('Verifier("fixed", _whole_epoch,', 'Verifier("fixed", _strict,')},
     )
-    verifiers = source / "release" / "nodes" / "verifiers.py"
-    text = verifiers.read_text()
-    regressed = text.replace('Verifier("fixed", _whole_epoch,', 'Verifier("fixed", _strict,')
-    assert regressed != text  # a change of behaviour, not of syntax: it still imports and runs
-    verifiers.write_text(regressed)
-    signer, aggregator = built(source, tmp_path)
-    result = gate(
-        signer, aggregator, report_dir=tmp_path / "report", networks=["preprod"], epochs=1
-    )
+    executables = built_from(source, tmp_path / "out")
+    result = gate(executables, report_dir=tmp_path / "report", networks=["preprod"], epochs=1)
     assert not result.passed
     failed = {check.name for check in result.checks if not check.passed}
     # The suite packed in the archive and the built aggregator over HTTP both catch it.
@@ -97,17 +74,23 @@ _GATE_FROM_THE_INSTALL = """
 import json, sys, sysconfig
 from pathlib import Path
 import release
-from release.distribution.build import build_zipapp, PACKAGE_SOURCE
+from release.distribution.build import build_executable
 from release.regression import gate
 site = sysconfig.get_paths()["purelib"]
 assert release.__file__.startswith(site), release.__file__
 assert not any("__editable__" in str(path) for path in Path(site).iterdir())
 out = Path(sys.argv[1])
-exes = [
-    build_zipapp(kind, component="mithril-" + kind, version="9.9.9", output=out / kind, epoch=1)
-    for kind in ("signer", "aggregator")
-]
-result = gate(*exes, report_dir=out / "report", networks=["preview"], epochs=1)
+exes = {
+    target: {
+        kind: build_executable(
+            kind, component="mithril-" + kind, version="9.9.9", target=target,
+            output_dir=out / target, epoch=1,
+        ).path
+        for kind in ("signer", "aggregator")
+    }
+    for target in ("linux-x64", "windows-x64")
+}
+result = gate(exes, report_dir=out / "report", networks=["preview"], epochs=1)
 print(json.dumps({"passed": result.passed, "summary": result.summary}))
 """
 
@@ -154,7 +137,7 @@ def test_kill_9_of_the_hotfix_leaves_no_gate_process_and_the_rerun_converges(tmp
     )
     try:
         deadline = time.monotonic() + 120
-        while not any("-S" in line for line in _processes_mentioning(work)):
+        while not any(" -I -S " in line for line in _processes_mentioning(work)):
             assert process.poll() is None, "the run ended before its gate started"
             assert time.monotonic() < deadline, "the gate never started"
             time.sleep(0.02)

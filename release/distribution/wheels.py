@@ -66,9 +66,13 @@ def cache_root() -> Path:
     return Path(base) / "mithril-release"
 
 
-@cache
-def load_lock(path: Path = LOCK_FILE) -> RuntimeLock:
+def load_lock() -> RuntimeLock:
     """The lock's requirements and wheels; a lock holding anything but wheels is refused."""
+    return _load_lock(LOCK_FILE)
+
+
+@cache
+def _load_lock(path: Path) -> RuntimeLock:
     raw = path.read_bytes()
     try:
         document = json.loads(raw)
@@ -151,10 +155,9 @@ def _download(target: str, directory: Path) -> None:
         ) from None
     if completed.returncode != 0:
         shutil.rmtree(partial, ignore_errors=True)
-        tail = " | ".join(completed.stderr.strip().splitlines()[-4:])
         raise BuildError(
             f"target {target} cannot be built: pex found no complete set of wheels for it in "
-            f"{LOCK_FILE.name} or could not download them ({tail})"
+            f"{LOCK_FILE.name} or could not download them ({_pex_reason(completed.stderr)})"
         )
     (partial / _COMPLETE).write_text(f"{target}\n")
     try:
@@ -163,6 +166,17 @@ def _download(target: str, directory: Path) -> None:
         shutil.rmtree(partial, ignore_errors=True)
         if not (directory / _COMPLETE).is_file():
             raise
+
+
+def _pex_reason(stderr: str) -> str:
+    """pex's own words on what failed, without its long lists of artifact URLs."""
+    lines = [line.strip() for line in stderr.splitlines()]
+    said = [
+        line
+        for line in lines
+        if line and not line.startswith("http") and ("compatible" in line or "rror" in line)
+    ]
+    return " | ".join(dict.fromkeys(said[-3:] or lines[-3:]))
 
 
 def complete_platform_args(target: str) -> list[str]:

@@ -62,7 +62,8 @@ class _Version(argparse.Action):
                     lines.append(f"{name} {metadata.version(name)}")
                 except metadata.PackageNotFoundError:
                     lines.append(f"{name} missing")
-        parser.exit(message="\n".join(lines) + "\n")
+        print("\n".join(lines))
+        parser.exit()
 
 
 def _parser(
