@@ -4,7 +4,8 @@
 One JSON file per target and CPython minor version, in the format ``pex3 interpreter
 inspect --markers --tags`` prints on a real host (a ``marker_environment`` and the
 ``compatible_tags``, best first): pex resolves foreign platforms from such files
-(https://docs.pex-tool.org/buildingpex.html#complete-platform). The tags come from
+(``pex --help``: ``--complete-platform``, introduced in pex 2.1.66 with ``pex3 interpreter
+inspect`` to generate them on the target host). The tags come from
 ``packaging.tags`` given each target's platform tags: manylinux tags from the glibc floor
 down (PEP 600, with their legacy aliases), macOS tags from ``packaging.tags.mac_platforms``,
 ``win_amd64`` for Windows. Run again after changing ``release/distribution/targets.py``;

@@ -3,7 +3,7 @@
 # (release/distribution/data/runtime-lock.json): wheels only (--no-build), every CPython the
 # executables run on, for Linux, macOS and Windows. Run after changing a runtime dependency in
 # pyproject.toml, then commit the lock; `./scripts/setup.sh` then downloads its wheels.
-# https://docs.pex-tool.org/buildingpex.html#lock-files (pex3 lock create --style universal)
+# (`pex3 lock create --help`: --style universal, --no-build, --target-system)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/pex3 lock create --style universal --no-build \

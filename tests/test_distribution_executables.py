@@ -45,9 +45,12 @@ def sha256(path: Path) -> str:
 
 @pytest.fixture
 def cold_cache(tmp_path, monkeypatch):
-    """An empty build cache whose wheel directories are the ones ``scripts/setup.sh`` filled."""
+    """An empty build cache whose wheel directories are the ones ``scripts/setup.sh`` filled
+    (and whose pex root, pex's own cache of its tools, is the usual one)."""
     filled = [wheels.wheel_directory(target, download=False) for target in TARGETS]
     filled_root = wheels.cache_root()
+    (filled_root / "pex-root").mkdir(exist_ok=True)
+    filled.append(filled_root / "pex-root")
 
     def fresh(name: str) -> Path:
         root = tmp_path / name

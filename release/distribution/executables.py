@@ -2,20 +2,21 @@
 
 * linux-x64, linux-arm64, macos-arm64: one pex each, holding the ``release`` files the
   executable needs and the locked wheels for CPython 3.11 to 3.13 of that platform (one
-  ``--complete-platform`` file per CPython, https://docs.pex-tool.org/buildingpex.html),
-  built with ``--pre-resolved-dists`` from the verified wheel cache, so offline and with no
-  resolver run. ``#!/usr/bin/env python3`` (``--python-shebang``). pex writes every zip
-  entry with a fixed 1980-01-01 time unless told ``--use-system-time`` and does not
-  compile bytecode unless told ``--compile``, so the same inputs give the same bytes.
+  ``--complete-platform`` file per CPython), built with ``--pre-resolved-dists`` from the
+  verified wheel cache, so offline and with no resolver run; ``#!/usr/bin/env python3``
+  (``--python-shebang``). Reproducible as pex documents it (``pex --help``, pex 2.105.2):
+  without ``--use-system-time`` every entry is dated "midnight on January 1, 1980", and
+  without ``--compile`` no bytecode (which would not be byte-for-byte identical) is added.
 * windows-x64, where pex makes no promise: a zipapp (``mithril-signer.pyz``) beside a
   ``lib`` folder with one directory per CPython (``lib/cp311`` ...), each filled by
-  ``pip install --target --platform win_amd64 --only-binary=:all: --require-hashes
-  --no-deps`` from the same cache (https://pip.pypa.io/en/stable/cli/pip_install/,
-  ``--platform``: "only binary distributions ... with --target"); the zipapp puts the
-  directory of the running CPython on ``sys.path``.
+  ``pip install --target --platform win_amd64 --python-version X.Y --only-binary=:all:
+  --require-hashes --no-deps`` from the same cache (``pip install --help``: ``--platform``
+  "only use wheels compatible with <platform>"); the zipapp puts the directory of the
+  running CPython on ``sys.path``.
 
 Every build is kept in the cache under the sha256 of all its inputs, so a re-run with the
-same sources, lock and platforms copies the earlier bytes instead of building again.
+same sources, lock and platforms copies the earlier bytes instead of building again (the
+Windows zipapp itself, a zip of a few hundred kB written in memory, is simply rewritten).
 """
 
 from __future__ import annotations

@@ -133,11 +133,9 @@ def fill_cache(targets: tuple[str, ...] = tuple(TARGETS)) -> dict[str, Path]:
 
 
 def _download(target: str, directory: Path) -> None:
-    """``pex3 download --lock`` of the wheels pex selects for the target's complete platforms.
-
-    pex checks each downloaded artifact against the lock's hash
-    (https://docs.pex-tool.org/api/pex3.html, ``pex3 download``).
-    """
+    """``pex3 download --lock`` of the wheels pex selects for the target's complete platforms
+    (``pex3 download --help``: "Download distributions instead of resolving them into a
+    PEX"); :func:`verify` then checks each file against the lock's sha256 itself."""
     partial = directory.with_name(f"{directory.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     command = [
