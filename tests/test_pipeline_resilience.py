@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, inv
+from executables_support import edited_release
 from pipeline_support import DATE, TAG, git, release_state, sandbox_paths, tree_digest
 
 import release.pipeline.hotfix as hotfix_module
@@ -31,14 +32,11 @@ from release.sandbox import ensure_sandbox
 
 def test_a_failing_gate_tags_and_publishes_nothing(tmp_path, monkeypatch):
     """Build the signer from a copy of this package whose signer still has the 0.2.273 bug."""
-    buggy = tmp_path / "buggy-source"
-    shutil.copytree(
-        ROOT / "release", buggy / "release", ignore=shutil.ignore_patterns("__pycache__")
+    buggy = edited_release(
+        tmp_path,
+        "buggy",
+        {"nodes/cli.py": ('profile: str = "fixed",', 'profile: str = "0.2.273",')},
     )
-    cli = buggy / "release" / "nodes" / "cli.py"
-    source = cli.read_text()
-    assert 'version: str = "dev", profile: str = "fixed"' in source
-    cli.write_text(source.replace('profile: str = "fixed"', 'profile: str = "0.2.273"', 1))
     real_build = build_module.build_distribution
     monkeypatch.setattr(
         hotfix_module,
