@@ -80,20 +80,32 @@ def test_a_wrong_asset_behind_a_null_digest_is_replaced(tmp_path):
         assert server.snapshot() == expected_snapshot(files)
 
 
-def test_a_burnt_tag_is_refused_before_any_upload(fake_github, publish_artifacts):
-    publish_to(github_publisher(fake_github.base_url), publish_artifacts)
-    [release_id] = fake_github.releases
-    fake_github.delete_release(release_id)  # someone deleted the immutable release
-    seen = len(fake_github.requests)
+@pytest.mark.parametrize("burnt_drafts", ["refused", "accepted"])
+def test_a_burnt_tag_is_refused_and_nothing_is_published(publish_artifacts, burnt_drafts):
+    # Whether GitHub refuses the draft of a burnt tag or only its publication is not
+    # documented (fakes.github_server.BURNT_DRAFTS has the sources): either way the publish
+    # ends in TagBurntError naming the tag, and no release of it is published.
+    with FakeGitHub(token=TOKEN, burnt_drafts=burnt_drafts) as server:
+        publish_to(github_publisher(server.base_url), publish_artifacts)
+        [release_id] = server.releases
+        server.delete_release(release_id)  # someone deleted the immutable release
+        seen = len(server.requests)
 
-    with pytest.raises(TagBurntError, match=f"{TAG}.*never be used again") as refused:
-        publish_to(github_publisher(fake_github.base_url), publish_artifacts)
+        with pytest.raises(TagBurntError, match=f"{TAG}.*never be used again") as refused:
+            publish_to(github_publisher(server.base_url), publish_artifacts)
 
-    assert BURNT_TAG_MESSAGE in str(refused.value)
-    after = fake_github.requests[seen:]
-    assert [r.kind for r in after if r.kind != "GET"] == ["POST"]
-    assert after[-1].outcome == "422"
-    assert fake_github.releases == {}
+        assert BURNT_TAG_MESSAGE in str(refused.value)
+        after = server.requests[seen:]
+        writes = [r.kind for r in after if r.kind != "GET"]
+        assert after[-1].outcome == "422"
+        if burnt_drafts == "refused":  # refused at the draft: before any upload
+            assert writes == ["POST"]
+            assert server.releases == {}
+        else:  # the draft takes the assets; its publication is refused
+            assert writes[0] == "POST" and writes[-1] == "PATCH"
+            assert writes.count("UPLOAD") == len(publish_artifacts)
+            [left] = server.snapshot()
+            assert left["draft"] and left["tag"] == TAG
 
 
 def test_a_published_release_is_never_deleted(fake_github, publish_artifacts):
