@@ -501,8 +501,8 @@ def _describe_plan(plan: Plan) -> str:
     open_steps = [step.step for step in plan.steps if step.state != "done"]
     assets = [name for name in open_steps if name.startswith("asset:")]
     words = [name for name in open_steps if not name.startswith("asset:")]
-    if assets:
-        words.insert(min(1, len(words)), f"{len(assets)} assets")
+    if assets:  # after the release when it is still to be made (the draft step makes it)
+        words.insert(1 if words[:1] == ["release"] else 0, f"{len(assets)} assets")
     return ", ".join(words)
 
 
