@@ -70,5 +70,6 @@ def test_a_burnt_tag_is_refused_before_anything_is_pushed(tmp_path, run_inv, bur
         published = [r for r in server.snapshot() if not r["draft"]]
         assert [r["tag"] for r in published] == [NEXT]
         writes = server.writes
-        again = run_json("hotfix", *common, "--tag", NEXT, cwd=tmp_path, env=env)
-        assert again["complete"] and server.writes == writes  # converged: a re-run writes nothing
+        again = run_json("hotfix", *common, cwd=tmp_path, env=env)  # found again without --tag
+        assert again["tag"] == NEXT and again["complete"]
+        assert server.writes == writes  # converged: a re-run writes nothing

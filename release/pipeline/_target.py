@@ -108,7 +108,8 @@ def _unfinished_hotfix(
         found = publisher.find(version.tag)
         if found is not None and found.state == "release":
             return None
-        bases = [v for v in releases if (v.yyww, v.patch) == (version.yyww, version.patch - 1)]
+        # The highest release below it: a hotfix may skip a number (a burnt tag, say).
+        bases = [v for v in releases if v.yyww == version.yyww and v.patch < version.patch]
         if bases:
             return HotfixTarget(version, max(bases).tag)
     return None
