@@ -123,7 +123,9 @@ def test_the_registration_check_finds_the_pool_only_after_a_real_registration(
     directory, pool_id = operator
     (check,) = bash_blocks(shipped["upgrade"].read_text(), "Check that your pool is registered")
     # The command that reads the operator's certificate, then one query per network.
-    assert check.splitlines()[0] == "POOL_ID=$(./mithril-signer inspect --opcert node.cert --pool-id)"
+    assert (
+        check.splitlines()[0] == "POOL_ID=$(./mithril-signer inspect --opcert node.cert --pool-id)"
+    )
     aggregators = LOCAL_AGGREGATOR.findall(check)
     assert len(aggregators) == 3  # release-mainnet, release-preprod, pre-release-preview
     local = LOCAL_AGGREGATOR.sub(f"AGGREGATOR={aggregator}", check)
@@ -212,7 +214,10 @@ def test_install_and_download_commands_name_the_release_and_its_assets(shipped):
     rollback = shipped["rollback"].read_text()
     (install,) = bash_blocks(rollback, "Roll back")
     assert "-c mithril-signer -d 2537.0 " in install
-    for text, archive in ((upgrade, f"mithril-{TAG}-linux-x64.tar.gz"), (rollback, "mithril-2537.0-linux-x64.tar.gz")):
+    for text, archive in (
+        (upgrade, f"mithril-{TAG}-linux-x64.tar.gz"),
+        (rollback, "mithril-2537.0-linux-x64.tar.gz"),
+    ):
         steps = bash_blocks(text, "Verify the download")
         assert steps[1:4] == [
             "minisign -Vm CHECKSUM -p minisign.pub",

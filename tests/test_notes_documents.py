@@ -28,6 +28,7 @@ from release.notes import (
     update_blog_post,
 )
 from release.notes.affected import deployed_aggregators, operator_impact
+from release.notes.errors import NotesError
 
 DATA = Path(__file__).parent / "data" / "notes"
 TAG = "2543.1-hotfix"
@@ -54,9 +55,7 @@ def report():
 def impact(networks, report):
     """Who was affected, as the pipeline computes it for the 2543.1 hotfix: every network
     runs the base release's aggregator 0.7.90 (no ``[aggregators]`` table)."""
-    deployed = deployed_aggregators(
-        networks, {}, default_version="0.7.90", fixed_version="0.7.93"
-    )
+    deployed = deployed_aggregators(networks, {}, default_version="0.7.90", fixed_version="0.7.93")
     return operator_impact(
         report,
         deployed,
@@ -201,12 +200,9 @@ def test_body_regression_summary_in_plain_words(networks, report, impact, verifi
     )
     assert lines[0].endswith("at every chain lag it sweeps: none lost signing.")
     assert section(text, "With this release's signer")[:3] == [
-        "- on mainnet, signer 0.2.276 never lost signing with aggregator 0.7.90, 2603.1 and"
-        " 0.7.93",
-        "- on preprod, signer 0.2.276 never lost signing with aggregator 0.7.90, 2603.1 and"
-        " 0.7.93",
-        "- on preview, signer 0.2.276 never lost signing with aggregator 0.7.90, 2603.1 and"
-        " 0.7.93",
+        "- on mainnet, signer 0.2.276 never lost signing with aggregator 0.7.90, 2603.1 and 0.7.93",
+        "- on preprod, signer 0.2.276 never lost signing with aggregator 0.7.90, 2603.1 and 0.7.93",
+        "- on preview, signer 0.2.276 never lost signing with aggregator 0.7.90, 2603.1 and 0.7.93",
     ]
 
 
@@ -389,3 +385,46 @@ def test_the_four_documents_list_the_same_affected_items(
     assert lists["rollback"] == [f"- {line}" for line in impact.affected]
     assert len(lists["rollback"]) == 7
     assert all(found == lists["rollback"] for found in lists.values()), lists
+
+
+def test_none_failed_holds_for_the_aggregator_each_network_runs(networks, report):
+    """``[aggregators]``: preview's pre-release network already runs the hotfix's aggregator,
+    mainnet one the suite has no model of; the statements say exactly what they hold for."""
+    deployed = deployed_aggregators(
+        networks,
+        {"pre-release-preview": "0.7.93", "release-mainnet": "0.7.99"},
+        default_version="0.7.90",
+        fixed_version="0.7.93",
+    )
+    assert [(a.mithril_network, a.version, a.profile) for a in deployed] == [
+        ("release-mainnet", "0.7.99", None),
+        ("release-preprod", "0.7.90", "0.7.90"),
+        ("pre-release-preview", "0.7.93", "fixed"),
+    ]
+    impact = operator_impact(
+        report,
+        deployed,
+        broken_signer="0.2.273",
+        previous_signer="0.2.268",
+        fixed_signer="0.2.276",
+        fixed_aggregator="0.7.93",
+    )
+    assert impact.not_judged == (
+        "on mainnet, release-mainnet runs aggregator 0.7.99, which the regression suite has no"
+        " model of: nothing is claimed for it",
+    )
+    assert impact.affected_networks == ("preprod", "preview")
+    assert any(
+        line.startswith("preview (aggregator 0.7.93): an operator rotating")
+        for line in impact.affected
+    )
+    assert impact.with_deployed[-1].startswith(
+        "on preview, with aggregator 0.7.93, signer 0.2.276 never lost signing"
+    )
+
+
+def test_an_aggregators_table_naming_an_unknown_network_is_refused(networks):
+    with pytest.raises(NotesError, match=r"\[aggregators\] names release-mainet, not a Mithril"):
+        deployed_aggregators(
+            networks, {"release-mainet": "0.7.90"}, default_version="0.7.90", fixed_version="0.7.93"
+        )

@@ -76,13 +76,17 @@ def test_rollback_skips_a_newer_release_with_the_same_bug(tmp_path):
     git(repo, "tag", "--annotate", "2540.0", "2543.0^{commit}", "-m", "signer 0.2.273 as well")
     facts = RepositoryFacts(load_config(config))
     report = load_report(REPORT)
-    rollback = rollback_input(facts, report, broken_tag="2543.0", public_key=config.parent / "keys" / "minisign.pub")
+    rollback = rollback_input(
+        facts, report, broken_tag="2543.0", public_key=config.parent / "keys" / "minisign.pub"
+    )
     assert (rollback.rollback_tag, rollback.rollback_signer_version) == ("2537.0", "0.2.268")
     git(repo, "tag", "--delete", "2537.0")
     with pytest.raises(
         NotesError, match=r"no release before 2543\.0 has a signer that does better"
     ):
-        rollback_input(facts, report, broken_tag="2543.0", public_key=config.parent / "keys" / "minisign.pub")
+        rollback_input(
+            facts, report, broken_tag="2543.0", public_key=config.parent / "keys" / "minisign.pub"
+        )
 
 
 def test_rollback_to_an_explicit_distribution_writes_the_file(sandbox, tmp_path, capsys):
