@@ -25,6 +25,7 @@ import requests
 from fakes.github_server import BURNT_TAG_MESSAGE, FakeGitHub, Fault
 from fakes.openapi import github_schema
 from fakes.publishing import (
+    RELEASE_NAME,
     TAG,
     TOKEN,
     expected_snapshot,
@@ -33,7 +34,7 @@ from fakes.publishing import (
     write_artifacts,
 )
 
-from release.publish import promote, publish_prerelease
+from release.publish import ensure_draft, promote, publish_prerelease
 from release.publish._protocol import check_asset_name, with_marker
 from release.publish.errors import PublishInputError, ReleaseStateError, TagBurntError
 
@@ -106,6 +107,23 @@ def test_a_burnt_tag_is_refused_and_nothing_is_published(publish_artifacts, burn
             assert writes.count("UPLOAD") == len(publish_artifacts)
             [left] = server.snapshot()
             assert left["draft"] and left["tag"] == TAG
+
+
+def test_a_draft_made_before_the_tag_is_the_one_published(fake_github, publish_artifacts):
+    # The pipeline's draft step: the draft exists before the tag (GitHub creates no tag for
+    # a draft), is found again by its marker, and is the release the publish fills.
+    publisher = github_publisher(fake_github.base_url)
+    draft = {"tag": TAG, "name": RELEASE_NAME, "body": "Draft.", "target_commitish": "main"}
+    first = ensure_draft(publisher, **draft)
+    writes = fake_github.writes
+    assert ensure_draft(github_publisher(fake_github.base_url), **draft).id == first.id
+    assert fake_github.writes == writes  # found, not made twice
+
+    published = publish_to(github_publisher(fake_github.base_url), publish_artifacts)
+
+    posts = [r for r in fake_github.requests if r.kind == "POST"]
+    assert len(posts) == 1 and published.id == first.id and published.state == "prerelease"
+    assert fake_github.snapshot() == expected_snapshot(publish_artifacts)
 
 
 def test_a_published_release_is_never_deleted(fake_github, publish_artifacts):

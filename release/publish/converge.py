@@ -325,8 +325,11 @@ def ensure_draft(
     """The run's release for ``tag``: found (published, or this tool's draft at the commit)
     or created as a draft pre-release, with the leftover drafts of earlier runs deleted.
 
-    A draft may name a tag that does not exist yet (GitHub creates it when the release is
-    published), so a pipeline can call this before it tags: a store that refuses the tag
+    A draft may name a tag that does not exist yet: GitHub creates no tag for a draft and
+    makes or reuses it when the release is published (REST "Create a release":
+    ``target_commitish`` is "Unused if the Git tag already exists"; a release-please
+    maintainer in googleapis/release-please-action#833; petauron/vastora#32). So a pipeline
+    can call this before it tags: a store that refuses the tag
     (:class:`~release.publish.errors.TagBurntError`) then stops the run with nothing tagged.
     """
     journal = record or _no_journal

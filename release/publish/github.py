@@ -310,6 +310,9 @@ class GitHubPublisher(Publisher):
         release = self._release(release_id)
 
         def send() -> GitRelease:
+            # PyGithub restates tag_name on every update: a draft made before its tag was
+            # pushed is published on that tag, not renamed to GitHub's ``untagged-*``
+            # placeholder (brightwave-inc/tidebreak#3409 saw that when the tag was omitted).
             try:
                 return release.update_release(
                     name=settings.name,
