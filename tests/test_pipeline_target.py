@@ -24,7 +24,7 @@ def repo(tmp_path_factory) -> git.Repo:
     ],
 )
 def test_a_new_hotfix_tag_is_based_on_the_highest_release_below_it(repo, tag, base):
-    target = target_for_tag(repo, tag)
+    target = target_for_tag(repo, tag, new=True)
     assert (target.tag, target.base_tag, target.branch) == (tag, base, f"hotfix/{tag[:6]}")
 
 
@@ -38,7 +38,7 @@ def test_a_new_hotfix_tag_is_based_on_the_highest_release_below_it(repo, tag, ba
 )
 def test_a_tag_that_cannot_be_a_hotfix_is_refused_by_name(repo, tag, error, named):
     with pytest.raises(error, match=named) as refused:
-        target_for_tag(repo, tag)
+        target_for_tag(repo, tag, new=True)
     assert tag in str(refused.value)
 
 
@@ -46,7 +46,7 @@ def test_a_new_number_below_an_existing_release_is_refused(repo, tmp_path):
     repo.create_tag("2543.3", ref="2543.0")
     try:
         with pytest.raises(VersionNotAboveError, match=r"2543\.4-hotfix"):
-            target_for_tag(repo, "2543.2-hotfix")
+            target_for_tag(repo, "2543.2-hotfix", new=True)
     finally:
         repo.delete_tag("2543.3")
 
@@ -55,3 +55,8 @@ def test_tag_and_base_together_are_refused(tmp_path, run_inv):
     result = run_inv("hotfix", "--tag", "2543.2-hotfix", "--base", "2543.0", "--json", cwd=tmp_path)
     assert result.returncode == 2
     assert "--base and --tag" in result.stdout and list(tmp_path.iterdir()) == []
+
+
+def test_a_promotion_needs_the_tag_to_exist(repo):
+    with pytest.raises(GitRefError, match=r"no tag 2543\.1-hotfix"):
+        target_for_tag(repo, "2543.1-hotfix")

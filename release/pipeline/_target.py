@@ -62,14 +62,16 @@ def resolve_target(repo: git.Repo, publisher: Publisher, *, base: str | None) ->
     return HotfixTarget(next_hotfix(tags), base_version.tag)
 
 
-def target_for_tag(repo: git.Repo, tag: str) -> HotfixTarget:
+def target_for_tag(repo: git.Repo, tag: str, *, new: bool = False) -> HotfixTarget:
     """The hotfix ``tag`` names, based on the highest release of its line below it.
 
     That is the release one patch below, unless a number was skipped (one that cannot be
     used, e.g. a tag burnt by a deleted immutable release). A new tag must be above every
-    release of its line.
+    release of its line, and is accepted only with ``new`` (a hotfix run, not a promotion).
     """
     tags = tag_names(repo)
+    if tag not in tags and not new:
+        raise GitRefError(f"no tag {tag} in {repo.working_dir}")
     version = parse_distribution_version(tag)
     if version.name != HOTFIX_NAME or version.patch == 0:
         raise GitRefError(

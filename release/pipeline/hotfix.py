@@ -626,7 +626,7 @@ def prepare(config: ReleaseConfig, options: HotfixOptions) -> HotfixRun:
     repo = open_repository(config.root)
     publisher = open_publisher(config.publish, root=config.root)
     if options.tag:
-        target = target_for_tag(repo, options.tag)
+        target = target_for_tag(repo, options.tag, new=True)
     else:
         target = resolve_target(repo, publisher, base=options.base)
     tagged = target.tag in tag_names(repo)
