@@ -77,18 +77,29 @@ def inspect_main(argv: list[str]) -> int:
     return EXIT_ACTION_NEEDED if result.problems else 0
 
 
+#: What ``inspect --opcert`` prints: JSON key -> the label an operator reads.
+_CERTIFICATE_LABELS = {
+    "pool_id": "pool id",
+    "start_kes_period": "certificate start KES period",
+    "issue_number": "certificate issue number",
+    "signed_by_cold_key": "certificate signed by the cold key",
+}
+
+
 def _certificate_facts(opcert: kes.OpCert) -> dict[str, object]:
     return {
-        "pool id": opcert.pool_id,
-        "certificate start KES period": opcert.start_kes_period,
-        "certificate issue number": opcert.issue_number,
-        "certificate signed by the cold key": "yes" if opcert.validate() else "NO",
+        "pool_id": opcert.pool_id,
+        "start_kes_period": opcert.start_kes_period,
+        "issue_number": opcert.issue_number,
+        "signed_by_cold_key": opcert.validate(),
     }
 
 
 def _print(facts: dict[str, object], *, as_json: bool) -> int:
     if as_json:
-        print(json.dumps({key.replace(" ", "_"): value for key, value in facts.items()}, indent=2))
+        print(json.dumps(facts, indent=2))
     else:
-        print("\n".join(f"{label}: {value}" for label, value in facts.items()))
+        for key, value in facts.items():
+            shown = ("yes" if value else "NO") if isinstance(value, bool) else value
+            print(f"{_CERTIFICATE_LABELS[key]}: {shown}")
     return 0
