@@ -23,7 +23,7 @@ from release.config import load_config
 from release.distribution import executables, wheels
 from release.distribution.build import build_distribution
 from release.distribution.errors import BuildError
-from release.distribution.targets import TARGETS, host_requirement
+from release.distribution.targets import TARGETS, host_requirement, host_requirements_markdown
 from release.distribution.versions import parse_distribution_version
 from release.kes import (
     OpCert,
@@ -291,3 +291,8 @@ def test_each_target_says_what_its_host_needs():
     assert all("nothing to pip install" in host_requirement(target) for target in TARGETS)
     with pytest.raises(BuildError, match="no builtin executables for target 'solaris'"):
         host_requirement("solaris")
+    lines = host_requirements_markdown(["linux-x64", "windows-x64"]).splitlines()
+    assert lines == [
+        f"- `linux-x64`: {host_requirement('linux-x64')}.",
+        f"- `windows-x64`: {host_requirement('windows-x64')}.",
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -56,7 +57,7 @@ class Target:
 
 
 _UNIX_HOST = (
-    "{what} with python3 {pythons} on PATH ({where}); nothing to pip install: "
+    "{what}, and a python3 {pythons} on PATH ({where}); nothing to pip install: "
     "the executables carry their dependencies"
 )
 
@@ -126,6 +127,11 @@ def host_requirement(target: str) -> str:
         raise BuildError(
             f"no builtin executables for target {target!r} (known: {', '.join(TARGETS)})"
         ) from None
+
+
+def host_requirements_markdown(targets: Iterable[str]) -> str:
+    """A Markdown list, one line per shipped target: what its host needs (for the notes)."""
+    return "\n".join(f"- `{target}`: {host_requirement(target)}." for target in targets)
 
 
 def host_target() -> str | None:
