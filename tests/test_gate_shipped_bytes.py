@@ -1,6 +1,7 @@
 """The gate judges exactly the bytes that ship: executables built by the real builder, run
-isolated (``python -I -S``) so no editable install's import hook can lend them modules, from a
-plain wheel install of the tool; and nothing it starts outlives a killed run."""
+isolated (``python -I``, each pex in its own venv) so no editable install's import hook can
+lend them modules, from a plain wheel install of the tool; and nothing it starts outlives a
+killed run."""
 
 from __future__ import annotations
 
@@ -137,7 +138,7 @@ def test_kill_9_of_the_hotfix_leaves_no_gate_process_and_the_rerun_converges(tmp
     )
     try:
         deadline = time.monotonic() + 120
-        while not any(" -I -S " in line for line in _processes_mentioning(work)):
+        while not any(" -I " in line for line in _processes_mentioning(work)):
             assert process.poll() is None, "the run ended before its gate started"
             assert time.monotonic() < deadline, "the gate never started"
             time.sleep(0.02)

@@ -1,9 +1,12 @@
 """The release gate: judge the BUILT signer and aggregator executables, not the tree.
 
 It runs the executables of the target this machine is (linux-x64 here) on a CPython 3.11 to
-3.13 started as ``python -I -S`` (:data:`ISOLATION`): no ``PYTHON*`` variables, no user or
-system site-packages and none of their ``.pth`` import hooks, so everything they import comes
-from what they carry (checked module by module). Three parts, all against the artifacts:
+3.13 started as ``python -I`` (:data:`PEX_ISOLATION`) with a fresh pex root: no ``PYTHON*``
+variables and no user site, and the pex then runs in a venv of its own in that root, holding
+only what it carries, so neither the tool's site-packages nor their ``.pth`` import hooks
+reach it (a Windows zipapp, which has no such venv, runs as ``python -I -S``). Every module
+the suite imports is checked to come from the executable or the standard library. Three
+parts, all against the artifacts:
 
 1. The suite, run by the executable itself (the regression code is packed in it), so the
    profiles, verifiers and expectations packed in the artifact are what is judged.
@@ -43,9 +46,12 @@ from release.regression.errors import GateError
 from release.regression.suite import DEFAULT_EPOCHS, DEFAULT_NETWORKS, INCIDENT_TIME
 
 #: How the gate runs Python (https://docs.python.org/3/using/cmdline.html): ``-I`` ignores
-#: ``PYTHON*`` variables, the user site and the script's directory; ``-S`` skips site-packages
-#: and their ``.pth`` files, so no editable install's import hook can lend a module.
-ISOLATION = ("-I", "-S")
+#: ``PYTHON*`` variables, the user site and the script's directory. A pex (built ``--venv``)
+#: re-executes itself in its own venv, whose only site-packages are its contents.
+PEX_ISOLATION = ("-I",)
+#: A zipapp runs on the interpreter's own ``sys.path``: ``-S`` also skips site-packages and
+#: their ``.pth`` files, so no editable install's import hook can lend it a module.
+ZIPAPP_ISOLATION = ("-I", "-S")
 #: The programs the gate runs, per target.
 KINDS = ("signer", "aggregator")
 
@@ -147,9 +153,10 @@ def gate(
     passed = all(check.passed for check in checks)
     failed = [check for check in checks if not check.passed]
     others = [target for target in executables if target != here]
+    flags = runner.flags(signer_exe)
     ran = (
         f"ran the {here} {signer_exe.name} and {aggregator_exe.name} with "
-        f"{python} {' '.join(ISOLATION)} (no site-packages, nothing from the tool's environment)"
+        f"{python} {' '.join(flags)} (nothing from the tool's environment)"
     )
     checked = f"; {', '.join(others)} checked by structure" if others else ""
     summary = (
@@ -162,7 +169,7 @@ def gate(
             {
                 "passed": passed,
                 "summary": summary,
-                "ran": {"target": here, "python": python, "flags": list(ISOLATION)},
+                "ran": {"target": here, "python": python, "flags": list(flags)},
                 "checks": [asdict(c) for c in checks],
             },
             indent=2,
@@ -211,13 +218,17 @@ def _host_python() -> str:
 
 
 class _Runner:
-    """Commands that run an executable isolated (:data:`ISOLATION`) with its own pex root."""
+    """Commands that run an executable isolated, with its own pex root."""
 
     def __init__(self, python: str, pex_root: Path) -> None:
         self.python, self.pex_root = python, pex_root
 
+    @staticmethod
+    def flags(executable: Path) -> tuple[str, ...]:
+        return PEX_ISOLATION if _is_pex(executable) else ZIPAPP_ISOLATION
+
     def command(self, executable: Path, *args: str) -> list[str]:
-        return [self.python, *ISOLATION, str(executable), *args]
+        return [self.python, *self.flags(executable), str(executable), *args]
 
     def suite_command(self, executable: Path, *args: str) -> tuple[list[str], dict[str, str]]:
         """Python code run with the executable's own imports: a pex as its interpreter
@@ -230,7 +241,7 @@ class _Runner:
         else:
             lib_dir = _build_side()[1].LIB_DIR
             lib = executable.parent / lib_dir / f"cp{sys.version_info[0]}{sys.version_info[1]}"
-            command = [self.python, *ISOLATION, "-c", _SUITE_SCRIPT]
+            command = [self.python, *ZIPAPP_ISOLATION, "-c", _SUITE_SCRIPT]
             roots = prepend = [str(executable), str(lib)]
         return [*command, json.dumps(roots), json.dumps(prepend), *args], environment
 
