@@ -163,6 +163,30 @@ def test_the_linux_signer_registers_on_a_python_with_nothing_installed(tmp_path,
     assert (report["status"], report["pool_id"]) == ("registered", pool)
 
 
+def other_pythons() -> list[Path]:
+    """The CPython 3.11 to 3.13 interpreters of this machine besides the tool's own."""
+    found = {Path(p) for p in ("/usr/bin/python3.11", "/usr/bin/python3.12", "/usr/bin/python3.13")}
+    found |= set(Path(sys.base_prefix).parent.glob("3.1[123]*/bin/python3.1[123]"))
+    own = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
+    return sorted(p for p in found if p.is_file() and p.resolve() != own)
+
+
+def test_the_linux_signer_runs_on_every_python_of_this_machine(tmp_path, shipped):
+    """Each CPython minor version picks its own wheels from the same pex (cp311, cp312...)."""
+    pythons = other_pythons()
+    assert pythons, "no other CPython 3.11 to 3.13 here: the run above is the only one"
+    for python in pythons:
+        version = subprocess.run(
+            [python, "-I", shipped["linux-x64"]["signer"], "--version", "--verbose"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PEX_ROOT": str(tmp_path / "pex-root")},
+        )
+        assert version.returncode == 0, (python, version.stderr)
+        assert f"pyblst {LOCKED['pyblst']}" in version.stdout.splitlines(), python
+
+
 def wheel_tags(wheel_file: bytes) -> set[str]:
     """The platform parts of a wheel's ``Tag:`` lines (compressed tag sets split)."""
     tags = set()
