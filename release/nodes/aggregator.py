@@ -17,6 +17,7 @@ from release.kes import (
     verify_window,
 )
 from release.nodes.aggregator_store import RegistrationStore, StoredRegistration
+from release.nodes.api import API_VERSION
 from release.nodes.errors import (
     AggregatorError,
     EpochParameterError,
@@ -32,7 +33,7 @@ from release.nodes.errors import (
     WrongEpochError,
 )
 from release.nodes.messages import Registration
-from release.nodes.transport import API_VERSION, Reply
+from release.nodes.transport import Reply
 from release.nodes.verifiers import Verifier, get_verifier
 from release.stm import ProtocolKey, StmError, verify_protocol_key
 

@@ -2,7 +2,9 @@
 
 The zipapps carry the ``release`` package only; what it imports beyond the standard
 library (PyNaCl, cbor2, bech32, pyblst) comes from the Python that runs them. The flags
-mirror ``inv nodes.signer`` and ``inv nodes.aggregator``.
+mirror ``inv nodes.signer`` and ``inv nodes.aggregator``. Each entry point imports its own
+commands once its arguments are parsed: ``--help`` and ``--version`` load nothing else, and
+the signer never loads the aggregator.
 """
 
 from __future__ import annotations
@@ -14,14 +16,7 @@ import sys
 from pathlib import Path
 
 from release.errors import ReleaseToolError
-from release.nodes.commands import (
-    AggregatorRequest,
-    SignerRequest,
-    check_aggregator,
-    register_signer,
-    serve_aggregator,
-)
-from release.nodes.http_server import BASE_PATH
+from release.nodes.api import BASE_PATH
 from release.nodes.profiles import AGGREGATOR_PROFILES, SIGNER_PROFILES
 
 EXIT_REJECTED = 1
@@ -84,6 +79,8 @@ def signer_main(
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
+    from release.nodes.commands import SignerRequest, register_signer  # noqa: PLC0415
+
     request = SignerRequest(
         kes_key=args.kes_key,
         opcert=args.opcert,
@@ -150,6 +147,12 @@ def aggregator_main(
     )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     args = parser.parse_args(argv)
+    from release.nodes.commands import (  # noqa: PLC0415
+        AggregatorRequest,
+        check_aggregator,
+        serve_aggregator,
+    )
+
     request = AggregatorRequest(
         network=args.network,
         verifier=args.verifier,
