@@ -32,14 +32,9 @@ from release.nodes import (
 from release.nodes.http_server import AggregatorServer
 from release.nodes.messages import Registration
 from release.nodes.transport import HttpTransport, Reply, Transport
+from release.regression.parameters import RUN_INTERVAL_SECONDS
 from release.stm import ProtocolKey, new_protocol_key, verify_protocol_key
 
-#: The signer's ``run_interval``: 60 000 ms in the SPO guide (120 000 ms in the docker
-#: compose files). A failing registration is retried once per cycle.
-RUN_INTERVAL_SECONDS = 60
-#: The chain lags swept by default, in seconds: the aggregator's node minus the signer's
-#: (negative: the aggregator's node is behind). Both read their own node's tip.
-DEFAULT_LAGS = (-120, -60, -10, 0, 10, 60, 120)
 #: How late the aggregator opens a registration round after its epoch change in the
 #: ``epoch-boundary`` family, in run cycles (90 s with 60 s cycles; 550 until then).
 ROUND_DELAY_CYCLES = 1.5
