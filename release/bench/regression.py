@@ -9,22 +9,28 @@ from __future__ import annotations
 import cProfile
 import os
 import pstats
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from hashlib import blake2b
+from pathlib import Path
 from typing import Any
 
 from nacl import bindings
 
 from release import kes, stm
 from release.bench import Figure, per_call_seconds, ratio_figure
-from release.regression import DEFAULT_EPOCHS, run_suite
+from release.distribution.build import build_zipapp
+from release.regression import DEFAULT_EPOCHS, gate, run_suite
 
 AREA = "regression"
 TARGET_S = 30.0
 #: Suite CPU / the CPU of its cryptographic calls.
 OVERHEAD_TARGET = 3.0
+#: The gate (the suite inside the built executables, then the incident over HTTP) / the
+#: same suite in process.
+GATE_TARGET = 1.2
 _MESSAGE = bytes(range(192))  # a protocol key's size: what signers KES-sign
 
 
@@ -135,8 +141,42 @@ def run(quick: bool) -> list[Figure]:
         Figure(AREA, "KES operations run", stats.kes_operations, "operations", detail=detail),
         _overhead(suite_cpu, stats.runs, epochs, quick),
         _cost_per_case(stats.elapsed_s / stats.runs, quick),
+        _gate_figure(epochs, 1 if quick else 2),
     ]
     return figures
+
+
+def _gate_figure(epochs: int, rounds: int) -> Figure:
+    """The gate on executables built from this tree against the suite it runs, run in this
+    process with its report written (interleaved, best of each)."""
+    with tempfile.TemporaryDirectory(prefix="bench-gate-") as scratch:
+        directory = Path(scratch)
+        executables = [
+            build_zipapp(kind, component=f"mithril-{kind}", version="bench",
+                         output=directory / kind, epoch=0)
+            for kind in ("signer", "aggregator")
+        ]  # fmt: skip
+        gate_walls, suite_walls, passed = [], [], []
+        for number in range(rounds):
+            started = time.perf_counter()
+            run_suite(epochs=epochs, report_dir=directory / f"suite-{number}")
+            suite_walls.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            verdict = gate(*executables, report_dir=directory / f"gate-{number}", epochs=epochs)
+            gate_walls.append(time.perf_counter() - started)
+            passed.append(verdict.passed)
+    return ratio_figure(
+        AREA,
+        "gate wall / in-process suite wall (same networks and epochs, report written)",
+        min(gate_walls),
+        min(suite_walls),
+        GATE_TARGET,
+        gate_walls_s=[round(s, 2) for s in gate_walls],
+        suite_walls_s=[round(s, 2) for s in suite_walls],
+        gate_passed=all(passed),
+        note="the gate runs the suite inside the built signer, then replays the incident "
+        "over HTTP with 13 executable starts, one after the other",
+    )
 
 
 def _overhead(suite_cpu: float, cases: int, epochs: int, quick: bool) -> Figure:

@@ -220,14 +220,17 @@ def serve_aggregator(request: AggregatorRequest, announce: Callable[[str], None]
         max_body=request.max_body,
     )
     children = _fork_workers(server, request) if request.workers > 1 else []
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _raise_terminated)
-    announce(server.url)
-    try:
+    main = threading.current_thread() is threading.main_thread()
+    try:  # a SIGTERM right after the announcement stops the server as cleanly as later ones
+        if main:
+            signal.signal(signal.SIGTERM, _raise_terminated)
+        announce(server.url)
         server.serve_forever()
     except (KeyboardInterrupt, _TerminatedError):
         pass
     finally:
+        if main:  # a second SIGTERM during the clean-up ends the process as by default
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
         server.server_close()
         aggregator.store.close()
         for child in children:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from release.bench import Figure
 
 #: Areas in the order they are run; each is a module ``release.bench.<area>``.
-AREAS = ("kes", "nodes", "regression", "distribution", "publish", "pipeline")
+AREAS = ("kes", "nodes", "regression", "distribution", "publish", "pipeline", "startup")
 
 
 def _load_area(area: str) -> object:
