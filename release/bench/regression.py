@@ -181,11 +181,15 @@ def _gate_figure(epochs: int, rounds: int) -> Figure:
 
 def _overhead(suite_cpu: float, cases: int, epochs: int, quick: bool) -> Figure:
     """Suite CPU per case against the CPU of the cryptographic calls a case makes: the
-    calls of each kind counted in a profiled run of the same suite, each kind timed here."""
+    calls of each kind counted in a profiled run of the same suite, each kind timed here in
+    CPU seconds too (wall time on a shared machine would count other processes' turns)."""
     kinds = crypto_kinds()
     counts = count_calls(kinds, lambda: run_suite(epochs=epochs))
     min_time = 0.05 if quick else 0.3
-    unit = {kind.name: per_call_seconds(kind.call, min_time=min_time) for kind in kinds}
+    unit = {
+        kind.name: per_call_seconds(kind.call, min_time=min_time, clock=time.process_time)
+        for kind in kinds
+    }
     crypto_cpu = sum(counts[name] * unit[name] for name in counts)
     return ratio_figure(
         AREA,
