@@ -14,7 +14,7 @@ import json
 import re
 import string
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -135,6 +135,9 @@ class ReleaseConfig:
     workdir: Path = Path()
     regression: RegressionSettings = field(default_factory=RegressionSettings)
     hotfix: HotfixSettings = field(default_factory=HotfixSettings)
+    #: ``[aggregators]``: Mithril network -> the aggregator version it runs. What the notes'
+    #: "none failed" holds for; a network not named runs the base distribution's aggregator.
+    aggregators: Mapping[str, str] = field(default_factory=dict)
     #: Web page of a release, "{tag}" placeholder (used in notes and the blog post).
     release_url: str = "https://github.com/input-output-hk/mithril/releases/tag/{tag}"
     #: Download URL of a release asset, "{tag}" and "{name}" placeholders (notes' links).
@@ -182,6 +185,7 @@ _SECTIONS = (
     "signing",
     "regression",
     "hotfix",
+    "aggregators",
 )
 _SIMPLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _GIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
@@ -192,6 +196,8 @@ _URL = re.compile(r"https?://[^\s/]+(/\S*)?")
 _GPG_KEY = re.compile(r"(0x)?([0-9A-Fa-f]{8}|[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})|[^\s@<>]+@[^\s@<>]+")
 _DISTRIBUTION_NAME = re.compile(r"[^\[\]\n]*\S[^\[\]\n]*")
 _NETWORK_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_MITHRIL_NETWORK = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+_SEMVER = re.compile(r"\d+\.\d+\.\d+")
 
 
 def _show(value: object) -> str:
@@ -383,11 +389,23 @@ class _ConfigParser:
             workdir=workdir,
             regression=self.regression(top.table("regression")),
             hotfix=self.hotfix(top.table("hotfix"), components),
+            aggregators=self.aggregators(top.table("aggregators")),
             release_url=release_url,
             asset_url=asset_url,
             install_command=install_command,
         )
         return config
+
+    def aggregators(self, table: _Table) -> dict[str, str]:
+        """Mithril network name -> aggregator version (checked against networks.json when
+        the notes read it)."""
+        versions = {}
+        for name in list(table.data):
+            if not _MITHRIL_NETWORK.fullmatch(name):
+                table.refuse(name, "expected a Mithril network name such as release-mainnet")
+            versions[name] = table.string(name, pattern=_SEMVER, expected="a version (0.7.90)")
+        table.finish()
+        return versions
 
     def repository(self, table: _Table) -> Path:
         root = self.tool_path(table, "path", ".").resolve()

@@ -36,6 +36,29 @@ class KeyCheck:
             return "action needed"
         return "ok, with warnings" if self.warnings else "ok"
 
+    def report_lines(self) -> list[str]:
+        """The check as an operator reads it: one ``label: value`` line per fact, the
+        problems and warnings, then the verdict (``inv kes.check``, ``mithril-signer
+        inspect``)."""
+        status = self.status
+        facts = {
+            "pool id": self.pool_id,
+            "network": f"{status.network} at {status.at:%Y-%m-%d %H:%M:%S} UTC, slot {status.slot}",
+            "KES key matches the certificate": "yes" if self.key_matches_opcert else "NO",
+            "certificate signed by the cold key": "yes" if self.opcert_valid else "NO",
+            "certificate start KES period": status.start_kes_period,
+            "current KES period": status.current_kes_period,
+            "KES evolutions": status.evolutions_shown,
+            f"certificate {status.expiry_verb}": f"{status.expires_at:%Y-%m-%d %H:%M:%S} UTC "
+            f"(KES period {status.expiry_kes_period})",
+            "a signature made now verifies": "yes" if self.signs_now else "no",
+        }
+        return [
+            *(f"{label}: {value}" for label, value in facts.items()),
+            *(f"- {note}" for note in self.problems + self.warnings),
+            f"verdict: {self.verdict}",
+        ]
+
     def as_json(self) -> dict[str, Any]:
         return {
             "pool_id": self.pool_id,

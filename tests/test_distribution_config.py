@@ -134,6 +134,13 @@ def test_minimal_config_takes_the_documented_defaults(tmp_path):
     assert config.networks_file == Path("networks.json")
     assert config.regression.networks == ("mainnet", "preprod", "preview")
     assert "{tag}" in config.release_url
+    assert config.aggregators == {}  # every network runs the base release's aggregator
+
+
+def test_the_aggregator_each_network_runs(tmp_path):
+    write(tmp_path, MINIMAL + '\n[aggregators]\nrelease-mainnet = "0.7.90"\n')
+    config = load_config(Path("release.toml"), cwd=tmp_path)
+    assert config.aggregators == {"release-mainnet": "0.7.90"}
 
 
 def test_config_path_may_point_elsewhere(tmp_path):
@@ -293,6 +300,14 @@ FIRST = r"\[\[components\]\]\[1\]\."  # how errors name the first [[components]]
         (
             '[repository]\npath = "missing"\n' + MINIMAL,
             r'repository\.path: "missing" is not a directory',
+        ),
+        (
+            MINIMAL + '\n[aggregators]\nrelease-mainnet = "latest"\n',
+            r"aggregators\.release-mainnet: .*a version \(0\.7\.90\)",
+        ),
+        (
+            MINIMAL + '\n[aggregators]\n"Release Mainnet" = "0.7.90"\n',
+            r"aggregators\.Release Mainnet: expected a Mithril network name",
         ),
     ],
 )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from release import kes
 from release.chain import NETWORKS
 from release.kes import (
     OpCert,
@@ -337,3 +338,36 @@ def test_dry_run_prints_the_registration_it_would_send(tmp_path, operator, capsy
     assert "not-sent" in status and "registered" not in status.replace("not-sent", "")
     sent = json.loads(would_send.removeprefix("would send: "))
     assert (sent["epoch"], sent["party_id"]) == (251, operator)
+
+
+def test_signer_inspect_reads_the_operators_files(tmp_path, capsys):
+    """``mithril-signer inspect``: what the notes run to find the pool id and check the KES
+    key, with bad files reported in one line (exit 2) and nothing else printed."""
+    sk, vk = kes.keygen(bytes([1]) * 32)
+    cold_seed = bytes([2]) * 32
+    pool_id = kes.pool_id_from_cold_vk(kes.cold_verification_key(cold_seed))
+    (tmp_path / "kes.skey").write_text(kes.kes_signing_key_envelope(sk))
+    (tmp_path / "node.cert").write_text(
+        kes.opcert_envelope(kes.OpCert.issue(vk, cold_seed, 0, 820))
+    )
+    cert = str(tmp_path / "node.cert")
+    assert signer_main(["inspect", "--opcert", cert, "--pool-id"]) == 0
+    assert capsys.readouterr().out == f"{pool_id}\n"
+    assert signer_main(["inspect", "--opcert", cert, "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["pool_id"] == pool_id and facts["start_kes_period"] == 820
+    # At the time of issue #2771 (KES period 823 on preprod): valid, 3 evolutions in.
+    checked = ["inspect", "--opcert", cert, "--kes-key", str(tmp_path / "kes.skey")]
+    assert signer_main([*checked, "--network", "preprod", "--at", "2025-11-06T17:07:14Z"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "current KES period: 823" in lines and lines[-1] == "verdict: ok"
+    # Months later the certificate has expired: the operator must act (exit 1).
+    assert signer_main([*checked, "--network", "preprod", "--at", "2026-06-01T00:00:00Z"]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "verdict: action needed"
+    (tmp_path / "bad.cert").write_text("not a text envelope")
+    assert signer_main(["inspect", "--opcert", str(tmp_path / "bad.cert")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith("error: the operational certificate")
+    with pytest.raises(SystemExit) as refused:
+        signer_main(checked)  # a KES key check needs the network's time
+    assert refused.value.code == 2

@@ -59,13 +59,15 @@ def test_update_puts_one_admonition_right_after_the_heading(mithril_post):
     ]
     closing = lines.index(":::")
     assert lines[closing + 1] == ""
-    assert lines[closing + 2].startswith("The [`2543.1-hotfix`](")
+    # The distribution's own description keeps its link: 2543.0's changes are 2543.0's.
+    assert lines[closing + 2].startswith(f"The [`2543.0`]({RELEASES}2543.0) distribution")
 
 
-def test_update_switches_link_signer_versions_and_installer(mithril_post):
+def test_update_switches_signer_versions_and_installer_and_keeps_the_link(mithril_post):
     updated = update_blog_post(mithril_post, UPDATE)
     body = updated.split("\n:::\n", 1)[1]
-    assert "2543.0" not in body
+    assert f"[`2543.0`]({RELEASES}2543.0)" in body
+    assert "2543.1-hotfix`](" not in body
     assert "`0.2.273`" not in body
     assert (
         "- **release-preprod** network: move the signer binary to version `0.2.276`"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from pathlib import Path
 
 import pytest
 
 from release.config import ReleaseConfig
 from release.notes import (
+    NOTE_FILES,
     Archive,
+    BlogUpdate,
     ComponentUpgrade,
     ComponentVersion,
     ReleaseBodyInput,
@@ -22,7 +25,10 @@ from release.notes import (
     render_release_body,
     render_rollback,
     render_upgrade,
+    update_blog_post,
 )
+from release.notes.affected import deployed_aggregators, operator_impact
+from release.notes.errors import NotesError
 
 DATA = Path(__file__).parent / "data" / "notes"
 TAG = "2543.1-hotfix"
@@ -46,6 +52,21 @@ def report():
 
 
 @pytest.fixture(scope="module")
+def impact(networks, report):
+    """Who was affected, as the pipeline computes it for the 2543.1 hotfix: every network
+    runs the base release's aggregator 0.7.90 (no ``[aggregators]`` table)."""
+    deployed = deployed_aggregators(networks, {}, default_version="0.7.90", fixed_version="0.7.93")
+    return operator_impact(
+        report,
+        deployed,
+        broken_signer="0.2.273",
+        previous_signer="0.2.268",
+        fixed_signer="0.2.276",
+        fixed_aggregator="0.7.93",
+    )
+
+
+@pytest.fixture(scope="module")
 def verification():
     return Verification(minisign_public_key="mithril.pub", minisign_key_id="3C1B27A5E4F09D62")
 
@@ -55,7 +76,7 @@ def archives():
     return tuple(Archive(target, f"mithril-{TAG}-{target}.tar.gz") for target in TARGETS)
 
 
-def body(networks, report, verification, archives, stage, **changes):
+def body(networks, report, verification, archives, stage, impact=None, **changes):
     components = tuple(
         ComponentVersion(
             name,
@@ -79,7 +100,8 @@ def body(networks, report, verification, archives, stage, **changes):
         archives=archives,
         install_command=INSTALLER,
         verification=verification,
-        regression=report.summary(("fixed", "fixed"), incident=("0.2.273", "0.7.90")),
+        regression=report.summary(("fixed", "fixed")),
+        impact=impact,
     )
     return render_release_body(dataclasses.replace(data, **changes))
 
@@ -168,20 +190,19 @@ def test_body_with_gpg_adds_the_gpg_check(networks, report, archives):
     assert any("`0A1B2C3D4E5F6A7B`" in line for line in lines)
 
 
-def test_body_regression_summary_in_plain_words(networks, report, verification, archives):
-    text = body(networks, report, verification, archives, ReleaseStage.PRERELEASE)
+def test_body_regression_summary_in_plain_words(networks, report, impact, verification, archives):
+    text = body(networks, report, verification, archives, ReleaseStage.PRERELEASE, impact)
     lines = section(text, "Regression gate")
     assert lines[0].startswith(
         "The epoch-window regression suite ran the signer and aggregator of this release through"
-        " 5,702,400 registration cases on mainnet, preprod and preview, over 3 consecutive epochs"
+        " 119,750,400 registration cases on mainnet, preprod and preview, over 3 consecutive"
+        " epochs"
     )
-    assert lines[0].endswith("every case ended as it should.")
-    assert "signer `0.2.273` with aggregator `0.7.90` fails" in lines[1]
-    assert lines[2:] == [
-        "- on mainnet and preprod: a signer restarted 48 h or more into the epoch"
-        " (until the epoch ends)",
-        "- on mainnet and preprod: a signer upgraded from the previous version 48 h or more into"
-        " the epoch (until the epoch ends)",
+    assert lines[0].endswith("at every chain lag it sweeps: none lost signing.")
+    assert section(text, "With this release's signer")[:3] == [
+        "- on mainnet, signer 0.2.276 never lost signing with aggregator 0.7.90, 2603.1 and 0.7.93",
+        "- on preprod, signer 0.2.276 never lost signing with aggregator 0.7.90, 2603.1 and 0.7.93",
+        "- on preview, signer 0.2.276 never lost signing with aggregator 0.7.90, 2603.1 and 0.7.93",
     ]
 
 
@@ -192,7 +213,7 @@ def test_body_says_when_the_gate_did_not_run(networks, report, verification, arc
     ]
 
 
-def rollback(networks, report, **changes):
+def rollback(networks, report, impact, **changes):
     data = RollbackInput(
         name="Mithril",
         signer_component="mithril-signer",
@@ -202,27 +223,35 @@ def rollback(networks, report, **changes):
         rollback_signer_version="0.2.268",
         install_command=INSTALLER,
         aggregator_version="0.7.90",
-        affected=report.outcome("0.2.273", "0.7.90").windows,
+        impact=impact,
         rollback_outcome=report.outcome("0.2.268", "0.7.90"),
         networks=networks,
+        archives=tuple(Archive(t, f"mithril-2537.0-{t}.tar.gz") for t in TARGETS),
+        verification=Verification("mithril.pub", "3C1B27A5E4F09D62"),
     )
     return render_rollback(dataclasses.replace(data, **changes))
 
 
-def test_rollback_names_the_version_and_the_command(networks, report):
-    text = rollback(networks, report)
+MAINNET_RESTART = (
+    "- mainnet (aggregator 0.7.90): a signer restarted during the epoch after registering at"
+    " its start: 48 h or more into the epoch (50 % of the moments in an epoch), it lost signing"
+    " until the epoch's end: 30.8 h on average, at most 72 h"
+)
+
+
+def test_rollback_names_the_version_and_the_command(networks, report, impact):
+    text = rollback(networks, report, impact)
     lines = text.splitlines()
     assert lines[0] == "# Roll the signer back to `0.2.268` (distribution `2537.0`)"
     assert SIGNER_INSTALL.replace("2543.1-hotfix", "2537.0") in lines
     assert "It must print `0.2.268`." in lines
-    assert (
-        "- on mainnet and preprod: a signer restarted 48 h or more into the epoch (until the"
-        " epoch ends)" in lines
-    )
+    assert MAINNET_RESTART in lines
+    # The download is checked before it replaces anything.
+    assert "   minisign -Vm mithril-2537.0-linux-x64.tar.gz -p mithril.pub" in lines
 
 
-def test_rollback_says_what_happens_to_the_stored_keys(networks, report):
-    keys = section(rollback(networks, report), "Your stored keys")
+def test_rollback_says_what_happens_to_the_stored_keys(networks, report, impact):
+    keys = section(rollback(networks, report, impact), "Your stored keys")
     assert keys[0].startswith(
         "- Your KES key, operational certificate and cold key are not modified"
     )
@@ -234,27 +263,27 @@ def test_rollback_says_what_happens_to_the_stored_keys(networks, report):
     )
 
 
-def test_rollback_says_when_the_signer_signs_again(networks, report):
-    at_once = section(rollback(networks, report), "When your signer signs again")
+def test_rollback_says_when_the_signer_signs_again(networks, report, impact):
+    text = rollback(networks, report, impact)
+    at_once = section(text, "When your signer signs again")
     assert at_once[0].startswith("At once: when it starts, signer `0.2.268` registers")
     assert "every 60 to 120 seconds" in at_once[0]
-    # The aggregators to ask are those of the affected networks, preview is not one.
-    assert at_once[-5:-1] == [
+    # Preview is affected too (KES rotation): its aggregator is asked as well.
+    check = section(text, "Check that your pool is registered")
+    assert [line for line in check if line.startswith("# ")] == [
         "# release-mainnet",
-        "curl -s https://aggregator.release-mainnet.api.mithril.network/aggregator"
-        "/signers/registered/EPOCH | grep POOL_ID",
         "# release-preprod",
-        "curl -s https://aggregator.release-preprod.api.mithril.network/aggregator"
-        "/signers/registered/EPOCH | grep POOL_ID",
+        "# pre-release-preview",
     ]
     failing_restart = report.outcome("0.2.273", "0.7.90")  # a rollback that would fail restarts
     later = section(
-        rollback(networks, report, rollback_outcome=failing_restart), "When your signer signs again"
+        rollback(networks, report, impact, rollback_outcome=failing_restart),
+        "When your signer signs again",
     )
     assert later[0].startswith("At the next epoch boundary:")
 
 
-def upgrade(networks, report, verification, archives):
+def upgrade(networks, report, impact, verification, archives):
     return render_upgrade(
         UpgradeInput(
             name="Mithril",
@@ -269,20 +298,22 @@ def upgrade(networks, report, verification, archives):
                 " registration.",
                 "The aggregator accepts any KES period of the current epoch.",
             ),
-            affected_signer="0.2.273",
-            affected_aggregator="0.7.90",
-            affected=report.outcome("0.2.273", "0.7.90").windows,
+            impact=impact,
+            signer_component="mithril-signer",
             install_command=INSTALLER,
             archives=archives,
             verification=verification,
             networks=networks,
             regression=report.summary(("fixed", "fixed")),
+            host_requirements="A host needs python3.",
         )
     )
 
 
-def test_upgrade_says_what_changes_and_who_was_affected(networks, report, verification, archives):
-    text = upgrade(networks, report, verification, archives)
+def test_upgrade_says_what_changes_and_who_was_affected(
+    networks, report, impact, verification, archives
+):
+    text = upgrade(networks, report, impact, verification, archives)
     assert text.splitlines()[0] == "# Upgrade to Mithril distribution `2543.1-hotfix`"
     assert section(text, "What changes")[2:] == [
         "| Component          | Before (`2543.0`) | After (`2543.1-hotfix`) |",
@@ -290,24 +321,110 @@ def test_upgrade_says_what_changes_and_who_was_affected(networks, report, verifi
         "| mithril-signer     | `0.2.273`         | `0.2.276`               |",
         "| mithril-aggregator | `0.7.90`          | `0.7.93`                |",
     ]
-    assert section(text, "Who was affected")[1:3] == [
-        "- on mainnet and preprod: a signer restarted 48 h or more into the epoch (until the"
-        " epoch ends)",
-        "- on mainnet and preprod: a signer upgraded from the previous version 48 h or more into"
-        " the"
-        " epoch (until the epoch ends)",
-    ]
+    who = section(text, "Who was affected")
+    assert who[1] == MAINNET_RESTART
+    # Delays and the expiry policy are not lost signing: they are listed apart.
+    assert not any("expired" in line or "later cycle" in line for line in who)
+    improved = section(text, "Also improved")
+    assert any("expired operational certificate" in line for line in improved)
+    assert not any("lost signing until" in line for line in improved)
+    assert section(text, "What a host needs") == ["A host needs python3."]
 
 
-def test_upgrade_commands_and_checks(networks, report, verification, archives):
-    lines = upgrade(networks, report, verification, archives).splitlines()
+def test_upgrade_commands_and_checks(networks, report, impact, verification, archives):
+    lines = upgrade(networks, report, impact, verification, archives).splitlines()
     assert SIGNER_INSTALL in lines
     assert SIGNER_INSTALL.replace("mithril-signer", "mithril-aggregator") in lines
     assert "   minisign -Vm CHECKSUM -p mithril.pub" in lines
     assert "   sha256sum -c CHECKSUM --ignore-missing" in lines
-    assert "   ./mithril-signer --version  # must print 0.2.276" in lines
-    assert [line.strip() for line in lines if "inv kes.check" in line] == [
-        "inv kes.check --kes-key kes.skey --opcert node.cert --network mainnet",
-        "inv kes.check --kes-key kes.skey --opcert node.cert --network preprod",
+    assert "   ./mithril-signer --version  # must show 0.2.276" in lines
+    assert [line.strip() for line in lines if " inspect --kes-key" in line] == [
+        f"./mithril-signer inspect --kes-key kes.skey --opcert node.cert --network {network}"
+        for network in ("mainnet", "preprod", "preview")
     ]
-    assert lines[-1].startswith("The regression suite ran this signer and aggregator through")
+    assert "POOL_ID=$(./mithril-signer inspect --opcert node.cert --pool-id)" in lines
+
+
+def affected_lines(text: str) -> list[str]:
+    """The bullet list under the paragraph that opens "who was affected"."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if "lost signing where the earlier" in line)
+    items = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("- "):
+            break
+        items.append(line)
+    return items
+
+
+def test_the_four_documents_list_the_same_affected_items(
+    networks, report, impact, verification, archives, tmp_path
+):
+    """One source, the same words: rollback.md, upgrade.md, the release body and the blog
+    update print exactly the same list (issue: operators read each of them)."""
+    post = (DATA / "blog-2543-mithril-format.md").read_text(encoding="utf-8")
+    update = BlogUpdate(
+        date=datetime.date(2025, 11, 7),
+        tag=TAG,
+        release_url=f"https://github.com/input-output-hk/mithril/releases/tag/{TAG}",
+        previous_tag="2543.0",
+        previous_release_url="https://github.com/input-output-hk/mithril/releases/tag/2543.0",
+        previous_signer_version="0.2.273",
+        signer_version="0.2.276",
+        fixes=("A signer restarted late in an epoch registers again",),
+        impact=impact,
+        notes=tuple((name, f"https://example.invalid/{name}") for name in NOTE_FILES.values()),
+    )
+    documents = {
+        "rollback": rollback(networks, report, impact),
+        "upgrade": upgrade(networks, report, impact, verification, archives),
+        "body": body(networks, report, verification, archives, ReleaseStage.RELEASE, impact),
+        "blog": update_blog_post(post, update),
+    }
+    lists = {name: affected_lines(text) for name, text in documents.items()}
+    assert lists["rollback"] == [f"- {line}" for line in impact.affected]
+    assert len(lists["rollback"]) == 7
+    assert all(found == lists["rollback"] for found in lists.values()), lists
+
+
+def test_none_failed_holds_for_the_aggregator_each_network_runs(networks, report):
+    """``[aggregators]``: preview's pre-release network already runs the hotfix's aggregator,
+    mainnet one the suite has no model of; the statements say exactly what they hold for."""
+    deployed = deployed_aggregators(
+        networks,
+        {"pre-release-preview": "0.7.93", "release-mainnet": "0.7.99"},
+        default_version="0.7.90",
+        fixed_version="0.7.93",
+    )
+    assert [(a.mithril_network, a.version, a.profile) for a in deployed] == [
+        ("release-mainnet", "0.7.99", None),
+        ("release-preprod", "0.7.90", "0.7.90"),
+        ("pre-release-preview", "0.7.93", "fixed"),
+    ]
+    impact = operator_impact(
+        report,
+        deployed,
+        broken_signer="0.2.273",
+        previous_signer="0.2.268",
+        fixed_signer="0.2.276",
+        fixed_aggregator="0.7.93",
+    )
+    assert impact.not_judged == (
+        "on mainnet, release-mainnet runs aggregator 0.7.99, which the regression suite has no"
+        " model of: nothing is claimed for it",
+    )
+    assert impact.affected_networks == ("preprod", "preview")
+    assert any(
+        line.startswith("preview (aggregator 0.7.93): an operator rotating")
+        for line in impact.affected
+    )
+    assert impact.with_deployed[-1].startswith(
+        "on preview, with aggregator 0.7.93, signer 0.2.276 never lost signing"
+    )
+
+
+def test_an_aggregators_table_naming_an_unknown_network_is_refused(networks):
+    with pytest.raises(NotesError, match=r"\[aggregators\] names release-mainet, not a Mithril"):
+        deployed_aggregators(
+            networks, {"release-mainet": "0.7.90"}, default_version="0.7.90", fixed_version="0.7.93"
+        )

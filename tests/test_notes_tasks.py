@@ -76,13 +76,17 @@ def test_rollback_skips_a_newer_release_with_the_same_bug(tmp_path):
     git(repo, "tag", "--annotate", "2540.0", "2543.0^{commit}", "-m", "signer 0.2.273 as well")
     facts = RepositoryFacts(load_config(config))
     report = load_report(REPORT)
-    rollback = rollback_input(facts, report, broken_tag="2543.0")
+    rollback = rollback_input(
+        facts, report, broken_tag="2543.0", public_key=config.parent / "keys" / "minisign.pub"
+    )
     assert (rollback.rollback_tag, rollback.rollback_signer_version) == ("2537.0", "0.2.268")
     git(repo, "tag", "--delete", "2537.0")
     with pytest.raises(
         NotesError, match=r"no release before 2543\.0 has a signer that does better"
     ):
-        rollback_input(facts, report, broken_tag="2543.0")
+        rollback_input(
+            facts, report, broken_tag="2543.0", public_key=config.parent / "keys" / "minisign.pub"
+        )
 
 
 def test_rollback_to_an_explicit_distribution_writes_the_file(sandbox, tmp_path, capsys):
@@ -138,7 +142,9 @@ def test_blog_updates_the_post_on_main_and_changes_nothing(sandbox, capsys):
     repo = sandbox.parent / "mithril"
     assert not (repo / BLOG).exists()
     before = git(repo, "for-each-ref")
-    printed = run(notes.blog, capsys, date="2025-11-07", json=True, config=str(sandbox))
+    printed = run(
+        notes.blog, capsys, date="2025-11-07", json=True, report=str(REPORT), config=str(sandbox)
+    )
     document = json.loads(printed)
     assert document["document"] == BLOG
     assert document["text"].count(":::info[Update 2025/11/07]") == 1
@@ -150,7 +156,14 @@ def test_blog_written_in_place_twice_keeps_one_admonition(sandbox, tmp_path, cap
     post = tmp_path / "post.md"
     post.write_text(git(sandbox.parent / "mithril", "show", f"main:{BLOG}") + "\n")
     for _ in range(2):
-        run(notes.blog, capsys, date="2025-11-07", config=str(sandbox), out=str(post))
+        run(
+            notes.blog,
+            capsys,
+            date="2025-11-07",
+            report=str(REPORT),
+            config=str(sandbox),
+            out=str(post),
+        )
     assert post.read_text(encoding="utf-8").count(":::info[Update ") == 1
 
 
@@ -216,11 +229,13 @@ def test_release_body_inputs_come_from_the_repository(sandbox):
         f"mithril-2543.1-hotfix-{target}.tar.gz"
         for target in ("linux-x64", "linux-arm64", "macos-arm64", "windows-x64")
     ]
-    assert data.regression is not None and data.regression.incident is not None
-    assert (data.regression.incident.signer, data.regression.incident.aggregator) == (
-        "0.2.273",
-        "0.7.90",
-    )
+    assert data.regression is not None and data.regression.candidate.passed
+    # Who was affected: signer 0.2.273 of the base release against 2537.0's 0.2.268, with
+    # the aggregator every network runs by default (the base release's 0.7.90).
+    assert data.impact is not None
+    assert (data.impact.broken_signer, data.impact.previous_signer) == ("0.2.273", "0.2.268")
+    assert {a.version for a in data.impact.deployed} == {"0.7.90"}
+    assert data.impact.affected_networks == ("mainnet", "preprod", "preview")
     lines = render_release_body(data, repo_root=facts.config.root).splitlines()
     assert "| mithril-signer      | `0.2.276` | ✔       |" in lines
     assert "| mithril-stm         | `0.5.5`   |         |" in lines

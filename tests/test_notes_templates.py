@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 import pytest
@@ -69,14 +70,14 @@ def test_a_repository_override_replaces_only_its_template(tmp_path):
 
 def test_overriding_the_shared_macros_rewords_every_document(tmp_path):
     macros = (PACKAGED / "_macros.md.j2").read_text(encoding="utf-8")
-    override(tmp_path, "_macros.md.j2", macros.replace("a signer restarted", "a restarted signer"))
-    context = {"groups": []}
-    template = "{% import '_macros.md.j2' as m %}{{ m.scenario('restart') }}"
+    override(tmp_path, "_macros.md.j2", macros.replace("Nothing else differs.", "All else alike."))
+    context = {"impact": SimpleNamespace(also_improved=())}
+    template = "{% import '_macros.md.j2' as m %}{{ m.also_improved(impact) }}"
     override(tmp_path, "probe.md.j2", template)
-    assert render("probe.md.j2", context, repo_root=tmp_path) == "a restarted signer\n"
+    assert render("probe.md.j2", context, repo_root=tmp_path) == "All else alike.\n"
     other = tmp_path / "other"
     override(other, "probe.md.j2", template)
-    assert render("probe.md.j2", context, repo_root=other) == "a signer restarted\n"
+    assert render("probe.md.j2", context, repo_root=other) == "Nothing else differs.\n"
 
 
 def test_a_broken_override_names_the_file_and_line(tmp_path):

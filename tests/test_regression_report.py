@@ -210,7 +210,7 @@ def test_who_was_affected_is_one_list_read_back_from_the_report(report):
     restart = who.affected[0]
     assert restart.text == (
         "preprod (aggregator 0.7.90): a signer restarted during the epoch after registering "
-        "at its start: 48 h or more into the epoch (50 % of the moments in an epoch) it lost "
+        "at its start: 48 h or more into the epoch (50 % of the moments in an epoch), it lost "
         "signing until the epoch's end: 31.2 h on average, at most 72 h"
     )
     kinds = {(item.network, item.kind) for item in who.also_improved}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from release.errors import ReleaseToolError
 from release.nodes.api import BASE_PATH
+from release.nodes.inspect import SUBCOMMAND, inspect_main
 from release.nodes.profiles import AGGREGATOR_PROFILES, SIGNER_PROFILES
 
 EXIT_REJECTED = 1
@@ -49,7 +50,12 @@ def _error(failure: Exception) -> int:
 def signer_main(
     argv: list[str] | None = None, *, version: str = "dev", profile: str = "fixed"
 ) -> int:
-    """Register once with an aggregator; exit 0 when registered, 1 when refused, 2 on bad input."""
+    """Register once with an aggregator; exit 0 when registered, 1 when refused, 2 on bad input.
+
+    ``mithril-signer inspect ...`` reads the operator's files instead (see ``--help``)."""
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == [SUBCOMMAND]:
+        return inspect_main(arguments[1:])
     parser = _parser(
         "mithril-signer",
         "Register this pool's Mithril signer with an aggregator (one attempt; run it again "
@@ -78,7 +84,11 @@ def signer_main(
         help="show what would be sent; send and store nothing (never reports a registration)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    args = parser.parse_args(argv)
+    parser.epilog = (
+        f"`mithril-signer {SUBCOMMAND} --opcert node.cert [--kes-key kes.skey --network NAME]` "
+        "prints the pool id and checks the KES key instead."
+    )
+    args = parser.parse_args(arguments)
     from release.nodes.commands import SignerRequest, register_signer  # noqa: PLC0415
 
     request = SignerRequest(

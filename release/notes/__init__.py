@@ -5,6 +5,7 @@ backed by a Jinja2 template from ``release/templates/`` that a repository may ov
 ``.release/templates/``.
 """
 
+from release.notes.affected import DeployedAggregator, OperatorImpact
 from release.notes.blog import (
     BlogPostInput,
     BlogUpdate,
@@ -33,7 +34,6 @@ from release.notes.networks import (
     parse_networks,
 )
 from release.notes.regression import (
-    AffectedWindow,
     PairOutcome,
     RegressionReport,
     RegressionSummary,
@@ -42,6 +42,7 @@ from release.notes.regression import (
 )
 from release.notes.release_body import ReleaseBodyInput, render_release_body
 from release.notes.spo import (
+    NOTE_FILES,
     ComponentUpgrade,
     RollbackInput,
     UpgradeInput,
@@ -51,8 +52,8 @@ from release.notes.spo import (
 from release.notes.templates import OVERRIDE_DIR
 
 __all__ = [
+    "NOTE_FILES",
     "OVERRIDE_DIR",
-    "AffectedWindow",
     "Archive",
     "BlogPostFormatError",
     "BlogPostInput",
@@ -60,9 +61,11 @@ __all__ = [
     "CardanoNetwork",
     "ComponentUpgrade",
     "ComponentVersion",
+    "DeployedAggregator",
     "MithrilNetwork",
     "NetworksFileError",
     "NotesError",
+    "OperatorImpact",
     "PairOutcome",
     "RegressionReport",
     "RegressionReportError",

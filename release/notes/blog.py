@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from release.notes.affected import OperatorImpact
 from release.notes.errors import BlogPostFormatError
 from release.notes.networks import CardanoNetwork, ReleaseStage
 from release.notes.templates import render
@@ -68,6 +69,10 @@ class BlogUpdate:
     signer_version: str
     #: What the hotfix fixes, one plain sentence each.
     fixes: tuple[str, ...]
+    #: Who lost signing, in the words every document uses; None without a report.
+    impact: OperatorImpact | None = None
+    #: The SPO notes published with the hotfix: (asset name, download URL).
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 def blog_post_path(blog_dir: Path, date: datetime.date, distribution: str) -> Path:
@@ -114,7 +119,8 @@ def update_blog_post(text: str, update: BlogUpdate, *, repo_root: Path | None = 
     """Announce ``update`` in an existing post; applying it again changes nothing.
 
     One admonition per hotfix goes right under the ``###`` heading (newest first). The rest of
-    the post then points at the hotfix: release link, signer versions, installer ``-d``.
+    the post keeps describing its distribution, with its release link; only what operators
+    run from it points at the hotfix: the signer versions and the installer's ``-d``.
     Earlier admonitions are left as written: they describe their own hotfix.
     """
     lines = text.splitlines(keepends=True)
@@ -166,11 +172,7 @@ def _skip_blank(lines: list[str], index: int) -> int:
 
 
 def _point_at_hotfix(text: str, update: BlogUpdate) -> str:
-    """Switch the release link, the per-network signer versions and the installer to the hotfix."""
-    tag, url = re.escape(update.previous_tag), re.escape(update.previous_release_url)
-    link = re.compile(rf"\[`?{tag}`?\]\({url}\)")
-    text = link.sub(lambda _: f"[`{update.tag}`]({update.release_url})", text)
-    text = text.replace(update.previous_release_url, update.release_url)
+    """Switch the per-network signer versions and the installer to the hotfix."""
     installer = re.compile(rf"(?<=\s-d\s){re.escape(update.previous_tag)}(?=\s|$)", re.MULTILINE)
     text = installer.sub(update.tag, text)
     network_line = re.compile(r"^\s*[-*] \*\*[^*\n]+\*\*.*$", re.MULTILINE)

@@ -1,13 +1,15 @@
 """What the notes need from the regression report, in the words an operator understands.
 
 The suite's ``report.json`` lists one cell per (network, signer, aggregator, scenario) with
-the failing slot windows; the notes speak of hours into the epoch instead.
+its outcome over every restart moment and chain lag. This module reads and checks it, and
+asks :func:`release.regression.who_was_affected` (the one source every document quotes)
+who lost signing; nothing here re-derives an outcome.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,29 +18,9 @@ from release.chain import Network
 from release.chain.config import network_from_table
 from release.chain.errors import ChainError
 from release.notes.errors import RegressionReportError
+from release.regression import CellResult, Impact, ReportError, WhoWasAffected, who_was_affected
 
 REPORT_FILE = "report.json"
-
-
-@dataclass(frozen=True)
-class AffectedWindow:
-    """When, in an epoch of ``network``, a scenario fails (all run epochs folded together)."""
-
-    #: Cardano network name (``mainnet``, ``preprod``, ``preview``, or a custom one).
-    network: str
-    #: Scenario family of the suite (``restart``, ``upgrade``, ``kes-rotation``, ...).
-    scenario: str
-    #: Earliest failing moment, in hours after the start of the epoch.
-    hours_from: float
-    #: End of the latest failing stretch, in hours after the start of the epoch.
-    hours_to: float
-    #: Length of an epoch on that network, in hours (so "until the epoch ends" can be said).
-    epoch_hours: float
-
-    @property
-    def until_epoch_end(self) -> bool:
-        # Tolerance: hours are sums of float slot lengths (0.1 s slots on a devnet).
-        return self.hours_to >= self.epoch_hours - 1e-9
 
 
 @dataclass(frozen=True)
@@ -48,16 +30,23 @@ class PairOutcome:
     signer: str
     aggregator: str
     cases: int
+    #: Cases that lose signing.
     failures: int
-    #: Where it fails, one entry per (network, scenario) that has failures.
-    windows: tuple[AffectedWindow, ...]
+    #: The cells that lose signing, one per (network, scenario).
+    lost: tuple[Impact, ...]
+    #: The longest a registration waited for a later cycle, in any cell (minutes).
+    max_delay_minutes: float = 0.0
 
     @property
     def passed(self) -> bool:
         return self.failures == 0
 
     def scenario_passed(self, scenario: str) -> bool:
-        return all(window.scenario != scenario for window in self.windows)
+        return all(impact.scenario != scenario for impact in self.lost)
+
+    @property
+    def lost_scenarios(self) -> frozenset[str]:
+        return frozenset(impact.scenario for impact in self.lost)
 
 
 @dataclass(frozen=True)
@@ -70,8 +59,6 @@ class RegressionSummary:
     epochs: int
     #: The signer and aggregator this release ships.
     candidate: PairOutcome
-    #: The pair operators ran when the incident happened (shows the suite reproduces it).
-    incident: PairOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -79,21 +66,26 @@ class RegressionReport:
     """A parsed ``report.json``: its cells and the time model of each network."""
 
     epochs: int
-    cells: tuple[Mapping[str, Any], ...]
+    cells: tuple[CellResult, ...]
     #: The time model of every network the suite ran on, by name.
     networks_by_name: Mapping[str, Network]
     source: str
 
     @property
     def networks(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(cell["network"] for cell in self.cells))
+        return tuple(dict.fromkeys(cell.network for cell in self.cells))
+
+    def profiles(self, role: str) -> frozenset[str]:
+        """The ``signer`` or ``aggregator`` profiles the report has cells for."""
+        return frozenset(getattr(cell, role) for cell in self.cells)
 
     def outcome(self, signer: str, aggregator: str) -> PairOutcome:
         """The pair's outcome; an error listing the pairs present when it was not run."""
-        pair = (signer, aggregator)
-        cells = [cell for cell in self.cells if (cell["signer"], cell["aggregator"]) == pair]
+        cells = [
+            cell for cell in self.cells if (cell.signer, cell.aggregator) == (signer, aggregator)
+        ]
         if not cells:
-            pairs = sorted({f"{cell['signer']} x {cell['aggregator']}" for cell in self.cells})
+            pairs = sorted({f"{cell.signer} x {cell.aggregator}" for cell in self.cells})
             raise RegressionReportError(
                 f"{self.source}: no cell for signer {signer!r} x aggregator {aggregator!r}"
                 f" (pairs present: {', '.join(pairs)})"
@@ -101,51 +93,56 @@ class RegressionReport:
         return PairOutcome(
             signer=signer,
             aggregator=aggregator,
-            cases=sum(cell["cases"] for cell in cells),
-            failures=sum(cell["failures"] for cell in cells),
-            windows=tuple(self._windows(cells)),
+            cases=sum(cell.cases for cell in cells),
+            failures=sum(cell.failures for cell in cells),
+            lost=tuple(
+                Impact.of(cell, self.networks_by_name[cell.network])
+                for cell in cells
+                if cell.failures
+            ),
+            max_delay_minutes=max(cell.max_delay_seconds for cell in cells) / 60,
         )
 
-    def summary(
-        self, candidate: tuple[str, str], incident: tuple[str, str] | None = None
-    ) -> RegressionSummary:
+    def summary(self, candidate: tuple[str, str]) -> RegressionSummary:
         return RegressionSummary(
-            networks=self.networks,
-            epochs=self.epochs,
-            candidate=self.outcome(*candidate),
-            incident=None if incident is None else self.outcome(*incident),
+            networks=self.networks, epochs=self.epochs, candidate=self.outcome(*candidate)
         )
 
-    def _windows(self, cells: Iterable[Mapping[str, Any]]) -> Iterable[AffectedWindow]:
-        spans: dict[tuple[str, str], list[tuple[float, float]]] = {}
-        for cell in cells:
-            network = cell["network"]
-            for first, last in cell["failure_windows"]:
-                spans.setdefault((network, cell["scenario"]), []).extend(
-                    self._hours_into_epoch(network, first, last)
+    def who_was_affected(
+        self,
+        *,
+        broken_signer: str,
+        previous_signer: str,
+        candidate: tuple[str, str],
+        aggregators: Mapping[str, str],
+        signer_names: Mapping[str, str],
+        aggregator_names: Mapping[str, str],
+    ) -> WhoWasAffected:
+        """The report's answer to "who was affected" (see :mod:`release.regression.impact`);
+        an error naming the profile when a cell it needs was not run."""
+        for role, profile in (
+            ("signer", broken_signer),
+            ("signer", previous_signer),
+            ("signer", candidate[0]),
+            ("aggregator", candidate[1]),
+            *(("aggregator", name) for name in aggregators.values()),
+        ):
+            if profile not in self.profiles(role):
+                raise RegressionReportError(
+                    f"{self.source}: no cell for {role} profile {profile!r}"
+                    f" (present: {', '.join(sorted(self.profiles(role)))})"
                 )
-        for (network, scenario), hours in spans.items():
-            yield AffectedWindow(
-                network=network,
-                scenario=scenario,
-                hours_from=min(start for start, _ in hours),
-                hours_to=max(end for _, end in hours),
-                epoch_hours=self.networks_by_name[network].epoch_hours,
-            )
-
-    def _hours_into_epoch(self, network: str, first: int, last: int) -> list[tuple[float, float]]:
-        """(start, end) hours after the epoch start of a failing slot window, one pair per
-        epoch it touches; the end is the end of the last failing slot."""
-        model = self.networks_by_name[network]
-        slot_hours = model.slot_length / 3600
-        pieces: list[tuple[float, float]] = []
-        slot = first
-        while slot <= last:
-            piece_last = min(last, model.epoch_last_slot(model.epoch_of(slot)))
-            start = model.hours_into_epoch(slot)
-            pieces.append((start, start + (piece_last - slot + 1) * slot_hours))
-            slot = piece_last + 1
-        return pieces
+        return who_was_affected(
+            self.cells,
+            self.networks_by_name,
+            broken_signer=broken_signer,
+            previous_signer=previous_signer,
+            fixed_signer=candidate[0],
+            fixed_aggregator=candidate[1],
+            aggregators=aggregators,
+            signer_names=signer_names,
+            aggregator_names=aggregator_names,
+        )
 
 
 def load_report(directory: Path) -> RegressionReport:
@@ -179,10 +176,13 @@ def parse_report(document: Any, *, source: str = REPORT_FILE) -> RegressionRepor
         raise RegressionReportError(
             f"{source}: parameters.epochs: expected network -> [epoch, ...] for every network"
         )
-    cells = tuple(
-        _cell(cell, networks, source, f"cells[{index}].")
-        for index, cell in enumerate(_field(document, "cells", list, source))
-    )
+    try:
+        cells = tuple(
+            CellResult.from_json(_cell(cell, networks, source, f"cells[{index}]."), Path(source))
+            for index, cell in enumerate(_field(document, "cells", list, source))
+        )
+    except ReportError as error:
+        raise RegressionReportError(str(error)) from None
     return RegressionReport(
         epochs=max(len(run) for run in epochs.values()),
         cells=cells,

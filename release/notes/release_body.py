@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from release.notes.affected import OperatorImpact
 from release.notes.inputs import Archive, ComponentVersion, Verification, install_command
 from release.notes.networks import CardanoNetwork, ReleaseStage, compatibility
 from release.notes.regression import RegressionSummary
@@ -34,6 +35,10 @@ class ReleaseBodyInput:
     verification: Verification
     #: The regression gate's outcome; None when the gate was not run (said plainly).
     regression: RegressionSummary | None = None
+    #: Who lost signing, in the words every document uses; None without a report.
+    impact: OperatorImpact | None = None
+    #: What a host needs to run the shipped executables.
+    host_requirements: str = ""
     #: What the hotfix fixes, one sentence each (empty for a distribution that is no hotfix).
     fixes: tuple[str, ...] = ()
     #: The SPO notes published with the release: (asset name, download URL).

@@ -27,6 +27,7 @@ from release.nodes.profiles import (
     aggregator_profile_for_version,
     signer_profile_for_version,
 )
+from release.notes.affected import OperatorImpact, deployed_aggregators, operator_impact
 from release.notes.blog import (
     BlogPostInput,
     BlogUpdate,
@@ -36,10 +37,16 @@ from release.notes.blog import (
 from release.notes.errors import NotesError, RegressionReportError
 from release.notes.inputs import Archive, ComponentVersion, Verification, install_command
 from release.notes.networks import ReleaseStage, load_networks
-from release.notes.regression import PairOutcome, RegressionReport
+from release.notes.regression import RegressionReport
 from release.notes.release_body import ReleaseBodyInput
-from release.notes.spo import ComponentUpgrade, RollbackInput, UpgradeInput
+from release.notes.spo import NOTE_FILES, ComponentUpgrade, RollbackInput, UpgradeInput
 
+#: What a host needs to run the executables the builtin builders ship (the notes say it).
+HOST_REQUIREMENTS = (
+    "The signer and aggregator executables are Python zipapps: they need `python3` 3.11 or "
+    "later, with the Python packages PyNaCl, cbor2, bech32 and pyblst installed for it "
+    "(`python3 -m pip install pynacl cbor2 bech32 pyblst`)."
+)
 #: Builtin builder names marking the signer and the aggregator among the components.
 SIGNER_BUILDER = "signer"
 AGGREGATOR_BUILDER = "aggregator"
@@ -154,7 +161,7 @@ def _profile(report: RegressionReport, role: str, version: str) -> str:
     """The report's profile name for a released component version (the behaviour it has)."""
     by_version = signer_profile_for_version if role == "signer" else aggregator_profile_for_version
     profile = by_version(version)
-    known = {cell[role] for cell in report.cells}
+    known = report.profiles(role)
     if profile not in known:
         raise RegressionReportError(
             f"{report.source}: no {role} profile for version {version}"
@@ -178,7 +185,7 @@ def last_good_distribution(
         report, "aggregator", broken.versions[facts.component(AGGREGATOR_BUILDER).name]
     )
     broken_profile = _profile(report, "signer", broken.versions[signer])
-    broken_failing = _failing_scenarios(report.outcome(broken_profile, aggregator))
+    broken_failing = report.outcome(broken_profile, aggregator).lost_scenarios
     for version in reversed(facts.releases()):
         if version >= parse_distribution_version(broken.tag):
             continue
@@ -186,7 +193,7 @@ def last_good_distribution(
         profile = signer_profile_for_version(candidate.versions.get(signer, "0.0.0"))
         if profile is None:
             continue
-        if _failing_scenarios(report.outcome(profile, aggregator)) < broken_failing:
+        if report.outcome(profile, aggregator).lost_scenarios < broken_failing:
             return candidate
     raise NotesError(
         f"no release before {broken.tag} has a signer that does better than {broken.tag}'s "
@@ -194,8 +201,35 @@ def last_good_distribution(
     )
 
 
-def _failing_scenarios(outcome: PairOutcome) -> set[str]:
-    return {window.scenario for window in outcome.windows}
+def impact_of(
+    facts: RepositoryFacts,
+    report: RegressionReport,
+    *,
+    broken: Distribution,
+    fixed: Distribution | None = None,
+) -> OperatorImpact:
+    """Who was affected by ``broken``'s signer (against the newest earlier release without
+    its regression), and how ``fixed`` does: the one value every document quotes."""
+    config = facts.config
+    signer = facts.component(SIGNER_BUILDER).name
+    aggregator = facts.component(AGGREGATOR_BUILDER).name
+    previous = last_good_distribution(facts, report, broken)
+    fixed_versions = fixed.versions if fixed is not None else {}
+    deployed = deployed_aggregators(
+        load_networks(config.root / config.networks_file),
+        config.aggregators,
+        default_version=broken.versions[aggregator],
+        fixed_version=fixed_versions.get(aggregator, ""),
+        source=str(config.source or "release.toml"),
+    )
+    return operator_impact(
+        report,
+        deployed,
+        broken_signer=broken.versions[signer],
+        previous_signer=previous.versions[signer],
+        fixed_signer=fixed_versions.get(signer, "fixed"),
+        fixed_aggregator=fixed_versions.get(aggregator, "fixed"),
+    )
 
 
 def rollback_input(
@@ -203,8 +237,12 @@ def rollback_input(
     report: RegressionReport,
     *,
     broken_tag: str,
+    public_key: Path,
     rollback_tag: str | None = None,
+    fixed_rev: str | None = None,
 ) -> RollbackInput:
+    """The rollback notes of ``broken_tag``; ``fixed_rev``: the hotfix's commit when one is
+    being made (its versions name the fixed pair)."""
     config = facts.config
     signer = facts.component(SIGNER_BUILDER).name
     aggregator = facts.component(AGGREGATOR_BUILDER).name
@@ -216,9 +254,7 @@ def rollback_input(
     )
     deployed = _profile(report, "aggregator", broken.versions[aggregator])
     rollback_outcome = report.outcome(_profile(report, "signer", target.versions[signer]), deployed)
-    broken_outcome = report.outcome(_profile(report, "signer", broken.versions[signer]), deployed)
-    # What the rollback cures: where the broken signer fails and the older one does not.
-    shared = _failing_scenarios(rollback_outcome)
+    fixed = facts.distribution(fixed_rev, rev=fixed_rev) if fixed_rev else None
     return RollbackInput(
         name=config.name,
         signer_component=signer,
@@ -228,9 +264,11 @@ def rollback_input(
         rollback_signer_version=target.versions[signer],
         install_command=config.install_command,
         aggregator_version=broken.versions[aggregator],
-        affected=tuple(w for w in broken_outcome.windows if w.scenario not in shared),
+        impact=impact_of(facts, report, broken=broken, fixed=fixed),
         rollback_outcome=rollback_outcome,
         networks=load_networks(config.root / config.networks_file),
+        archives=archives(config, parse_distribution_version(target.tag)),
+        verification=verification(config, public_key),
     )
 
 
@@ -248,9 +286,6 @@ def upgrade_input(
     config = facts.config
     base = facts.distribution(base_tag or facts.release_before(tag))
     release = facts.distribution(tag, rev=rev)
-    signer = base.versions[facts.component(SIGNER_BUILDER).name]
-    aggregator = base.versions[facts.component(AGGREGATOR_BUILDER).name]
-    affected_pair = (_profile(report, "signer", signer), _profile(report, "aggregator", aggregator))
     version = parse_distribution_version(tag)
     return UpgradeInput(
         name=config.name,
@@ -267,19 +302,20 @@ def upgrade_input(
             if base.versions.get(component.name) != release.versions.get(component.name)
         ),
         changes=changes or facts.change_subjects(base.tag, rev or tag),
-        affected_signer=signer,
-        affected_aggregator=aggregator,
-        affected=report.outcome(*affected_pair).windows,
+        impact=impact_of(facts, report, broken=base, fixed=release),
+        signer_component=facts.component(SIGNER_BUILDER).name,
         install_command=config.install_command,
         archives=archives(config, version),
         verification=verification(config, public_key),
         networks=load_networks(config.root / config.networks_file),
-        regression=report.summary(candidate, incident=affected_pair),
+        regression=report.summary(candidate),
+        host_requirements=HOST_REQUIREMENTS,
     )
 
 
 def blog_update_input(
     facts: RepositoryFacts,
+    report: RegressionReport,
     *,
     tag: str,
     date: datetime.date,
@@ -287,17 +323,22 @@ def blog_update_input(
     fixes: tuple[str, ...] = (),
 ) -> BlogUpdate:
     config = facts.config
-    base = base_tag or facts.release_before(tag)
+    base = facts.distribution(base_tag or facts.release_before(tag))
+    release = facts.distribution(tag)
     signer = facts.component(SIGNER_BUILDER).name
     return BlogUpdate(
         date=date,
         tag=tag,
         release_url=config.release_url.replace("{tag}", tag),
-        previous_tag=base,
-        previous_release_url=config.release_url.replace("{tag}", base),
-        previous_signer_version=facts.distribution(base).versions[signer],
-        signer_version=facts.distribution(tag).versions[signer],
-        fixes=fixes or facts.change_subjects(base, tag),
+        previous_tag=base.tag,
+        previous_release_url=config.release_url.replace("{tag}", base.tag),
+        previous_signer_version=base.versions[signer],
+        signer_version=release.versions[signer],
+        fixes=fixes or facts.change_subjects(base.tag, tag),
+        impact=impact_of(facts, report, broken=base, fixed=release),
+        notes=tuple(
+            (name, config.asset_url.format(tag=tag, name=name)) for name in NOTE_FILES.values()
+        ),
     )
 
 
@@ -331,18 +372,13 @@ def release_body_input(
     candidate: tuple[str, str] = CANDIDATE,
     fixes: tuple[str, ...] = (),
     operator_notes: tuple[str, ...] = (),
+    rev: str | None = None,
 ) -> ReleaseBodyInput:
     """The release body's facts for ``tag``; components changed since ``base_tag`` (default:
     the release before it) are marked, and the report's incident pair is the base's."""
     config = facts.config
-    release = facts.distribution(tag)
+    release = facts.distribution(tag, rev=rev)
     base = facts.distribution(base_tag or facts.release_before(tag))
-    incident = None
-    if report is not None:
-        incident = (
-            _profile(report, "signer", base.versions[facts.component(SIGNER_BUILDER).name]),
-            _profile(report, "aggregator", base.versions[facts.component(AGGREGATOR_BUILDER).name]),
-        )
     return ReleaseBodyInput(
         name=config.name,
         tag=tag,
@@ -361,7 +397,9 @@ def release_body_input(
         archives=archives(config, parse_distribution_version(tag)),
         install_command=config.install_command,
         verification=verification(config, public_key),
-        regression=None if report is None else report.summary(candidate, incident=incident),
+        regression=None if report is None else report.summary(candidate),
+        impact=None if report is None else impact_of(facts, report, broken=base, fixed=release),
+        host_requirements=HOST_REQUIREMENTS,
         fixes=fixes,
         operator_notes=tuple(
             (name, config.asset_url.format(tag=tag, name=name)) for name in operator_notes

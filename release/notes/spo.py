@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from release.notes.affected import OperatorImpact
 from release.notes.inputs import Archive, Verification, install_command
 from release.notes.networks import CardanoNetwork, MithrilNetwork, ReleaseStage
-from release.notes.regression import AffectedWindow, PairOutcome, RegressionSummary
+from release.notes.regression import PairOutcome, RegressionSummary
 from release.notes.templates import render
 
 ROLLBACK_TEMPLATE = "rollback.md.j2"
 UPGRADE_TEMPLATE = "upgrade.md.j2"
+#: The SPO notes, by role: rendered before the signatures, published as release assets.
+NOTE_FILES = {"rollback": "rollback.md", "upgrade": "upgrade.md"}
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,16 @@ class RollbackInput:
     install_command: str
     #: Aggregator version deployed alongside the broken signer (``0.7.90``).
     aggregator_version: str
-    #: Where and when in the epoch the broken signer fails (from the regression report).
-    affected: tuple[AffectedWindow, ...]
+    #: Who lost signing, in the words every document uses.
+    impact: OperatorImpact
     #: The rollback signer against the deployed aggregator in the same suite; its ``restart``
     #: outcome says whether a restarted signer registers at once. None: not measured.
     rollback_outcome: PairOutcome | None
     #: Parsed ``networks.json``: the aggregators operators can query.
     networks: tuple[CardanoNetwork, ...]
+    #: The rollback release's platform archives and how to check them.
+    archives: tuple[Archive, ...]
+    verification: Verification
     #: How often a signer that failed to register tries again, in seconds (low, high).
     retry_seconds: tuple[int, int] = (60, 120)
 
@@ -68,10 +74,10 @@ class UpgradeInput:
     components: tuple[ComponentUpgrade, ...]
     #: What the hotfix changes, one plain sentence each.
     changes: tuple[str, ...]
-    #: The pair operators ran when they were hit (``0.2.273`` x ``0.7.90``) and where it fails.
-    affected_signer: str
-    affected_aggregator: str
-    affected: tuple[AffectedWindow, ...]
+    #: Who lost signing, in the words every document uses.
+    impact: OperatorImpact
+    #: Signer component name (``mithril-signer``): the commands run it.
+    signer_component: str
     #: Configured one-line installer with ``{component}`` and ``{tag}`` placeholders.
     install_command: str
     #: The release's platform archives (the verification example uses the first).
@@ -81,6 +87,8 @@ class UpgradeInput:
     networks: tuple[CardanoNetwork, ...]
     #: The regression gate's outcome for the shipped pair; None when not run.
     regression: RegressionSummary | None = None
+    #: What a host needs to run the shipped executables.
+    host_requirements: str = ""
 
 
 def render_rollback(data: RollbackInput, *, repo_root: Path | None = None) -> str:
@@ -91,7 +99,7 @@ def render_rollback(data: RollbackInput, *, repo_root: Path | None = None) -> st
             "install": install_command(
                 data.install_command, data.signer_component, data.rollback_tag
             ),
-            "aggregators": _released_networks(data.networks, data.affected),
+            "aggregators": affected_aggregators(data.networks, data.impact),
             "registers_at_once": data.rollback_outcome is not None
             and data.rollback_outcome.scenario_passed("restart"),
         },
@@ -113,28 +121,21 @@ def render_upgrade(data: UpgradeInput, *, repo_root: Path | None = None) -> str:
                 for component in data.components
                 if component.shipped
             ],
-            "released_networks": _released_networks(data.networks, data.affected),
-            "cardano_networks": list(
-                dict.fromkeys(
-                    network.cardano_network
-                    for network in _released_networks(data.networks, data.affected)
-                )
-            ),
+            "aggregators": affected_aggregators(data.networks, data.impact),
         },
         repo_root=repo_root,
     )
 
 
-def _released_networks(
-    networks: tuple[CardanoNetwork, ...], affected: tuple[AffectedWindow, ...]
+def affected_aggregators(
+    networks: tuple[CardanoNetwork, ...], impact: OperatorImpact
 ) -> list[MithrilNetwork]:
     """Mithril networks running released distributions on the affected Cardano networks
-    (all of them when nothing is known to be affected)."""
-    hit = {window.network for window in affected}
+    (all of them when nothing is known to be affected): where operators check their pool."""
     return [
         mithril
         for cardano in networks
-        if not hit or cardano.name in hit
+        if not impact.affected_networks or impact.affects(cardano.name)
         for mithril in cardano.mithril_networks
         if mithril.runs(ReleaseStage.RELEASE)
     ]

@@ -7,6 +7,7 @@ A target repository customises any document by putting a template of the same na
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -14,7 +15,9 @@ import jinja2
 
 from release.markdown import code, table
 from release.notes.errors import TemplateError
-from release.notes.wording import group_windows, hours, join_words
+from release.notes.wording import join_words, minutes
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
 #: Directory, relative to a repository root, holding that repository's template overrides.
 OVERRIDE_DIR = Path(".release") / "templates"
@@ -38,9 +41,8 @@ def environment(repo_root: Path | None = None) -> jinja2.Environment:
     env.globals.update(table=table, code=code)
     env.filters.update(
         code=code,
-        hours=hours,
+        minutes=minutes,
         join_words=join_words,
-        group_windows=group_windows,
         count="{:,}".format,
     )
     return env
@@ -64,4 +66,5 @@ def render(name: str, context: Mapping[str, object], *, repo_root: Path | None =
         text = template.render(**context)
     except jinja2.TemplateError as error:
         raise TemplateError(f"{template.filename or name}: {error}") from None
-    return text.rstrip("\n") + "\n"
+    # Optional blocks leave runs of blank lines behind; Markdown reads one the same.
+    return _BLANK_RUNS.sub("\n\n", text).rstrip("\n") + "\n"

@@ -16,12 +16,12 @@ import git
 from release.config import ReleaseConfig
 from release.distribution._git import describe_git_failure
 from release.errors import ReleaseToolError
+
+#: The SPO notes a hotfix writes, by name.
+from release.notes.spo import NOTE_FILES
 from release.outcome import StepOutcome
 from release.pipeline._engine import Display, Step, StepReport, run_steps
 from release.pipeline._journal import Journal
-
-#: The SPO notes a hotfix writes, by name.
-NOTE_FILES = {"rollback": "rollback.md", "upgrade": "upgrade.md"}
 
 
 class ConcurrentRunError(ReleaseToolError):

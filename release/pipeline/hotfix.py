@@ -506,7 +506,13 @@ def _notes(run: HotfixRun) -> StepOutcome:
     report = load_report(run.paths.regression)
     documents = {
         "rollback": render_rollback(
-            rollback_input(facts, report, broken_tag=run.target.base_tag),
+            rollback_input(
+                facts,
+                report,
+                broken_tag=run.target.base_tag,
+                public_key=public_key,
+                fixed_rev=run.rev,
+            ),
             repo_root=run.config.root,
         ),
         "upgrade": render_upgrade(

@@ -33,6 +33,7 @@ from release.distribution.errors import GitRefError
 from release.notes import (
     ReleaseStage,
     blog_post_path,
+    load_report,
     new_blog_post,
     update_blog_post,
 )
@@ -147,7 +148,12 @@ def _blog(run: PromoteRun) -> StepOutcome:
         source = pending if _proposes(run) and ref_exists(run.repo, pending) else location.ref
         text = file_at(run.repo, source, location.path.as_posix())
         update = blog_update_input(
-            facts, tag=run.target.tag, date=run.date, base_tag=run.target.base_tag
+            facts,
+            load_report(run.paths.regression),
+            tag=run.target.tag,
+            date=run.date,
+            base_tag=run.target.base_tag,
+            fixes=run.plan.summary,
         )
         updated = update_blog_post(text or "", update, repo_root=config.root)
         announced = _announced(run, location.path, update)

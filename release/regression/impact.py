@@ -11,7 +11,7 @@ holds for, per network.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from release.chain import Network
 from release.regression.families import FAMILIES
@@ -87,15 +87,15 @@ class Impact:
         return FAMILIES[self.scenario].situation
 
     def lost_words(self) -> str:
-        """E.g. "a restart 48 h or more into the epoch (60 % of restart moments) lost
-        signing until the epoch's end: 36 h on average, at most 72 h"."""
+        """E.g. "48 h or more into the epoch (50 % of the moments in an epoch), it lost
+        signing until the epoch's end: 30.8 h on average, at most 72 h"."""
         when = (
             "at any moment of the epoch"
             if self.lost_from_hour <= 0.05
             else f"{_hours(self.lost_from_hour)} or more into the epoch"
         )
         return (
-            f"{when} ({_percent(self.lost_share)} of the moments in an epoch) it lost "
+            f"{when} ({_percent(self.lost_share)} of the moments in an epoch), it lost "
             f"signing until the epoch's end: {_hours(self.lost_mean_hours_when_lost)} on "
             f"average, at most {_hours(self.lost_max_hours)}"
         )
@@ -118,13 +118,8 @@ class AffectedItem:
     scenario: str
     aggregator: str
     broken: Impact
-
-    @property
-    def text(self) -> str:
-        return (
-            f"{self.network} (aggregator {self.aggregator}): {self.broken.situation}: "
-            f"{self.broken.lost_words()}"
-        )
+    #: The sentence every document prints for it.
+    text: str
 
 
 @dataclass(frozen=True)
@@ -148,15 +143,19 @@ class WhoWasAffected:
     also_improved: tuple[ImprovedItem, ...]
     #: Network -> aggregator profiles with which the fixed signer loses signing nowhere.
     none_failed: Mapping[str, tuple[str, ...]]
+    #: Display names of the profiles ("fixed" -> "0.7.93"); a profile missing is its name.
+    signer_names: Mapping[str, str] = field(default_factory=dict)
+    aggregator_names: Mapping[str, str] = field(default_factory=dict)
+    #: Network -> what the fixed signer does with the aggregator that network runs.
+    with_deployed: Mapping[str, str] = field(default_factory=dict)
 
     def none_failed_words(self, network: str) -> str:
         holds = self.none_failed.get(network, ())
+        signer = self.signer_names.get(self.fixed_signer, self.fixed_signer)
         if not holds:
-            return f"on {network}, signer {self.fixed_signer} loses signing with every aggregator"
-        return (
-            f"on {network}, signer {self.fixed_signer} never lost signing with aggregator "
-            f"{_join(holds)}"
-        )
+            return f"on {network}, signer {signer} loses signing with every aggregator"
+        names = [self.aggregator_names.get(name, name) for name in holds]
+        return f"on {network}, signer {signer} never lost signing with aggregator {_join(names)}"
 
 
 def who_was_affected(
@@ -168,19 +167,41 @@ def who_was_affected(
     fixed_signer: str,
     aggregators: Mapping[str, str],
     fixed_aggregator: str = "fixed",
+    signer_names: Mapping[str, str] | None = None,
+    aggregator_names: Mapping[str, str] | None = None,
 ) -> WhoWasAffected:
     """The single source of the affected list, the "also improved" items and "none failed".
 
     ``aggregators`` maps each network to the aggregator profile it runs; networks missing
-    from it are not judged.
+    from it are not judged. ``signer_names`` and ``aggregator_names`` give the words a
+    profile is shown with (a version), so the documents name what operators run.
     """
+    signer_names = dict(signer_names or {})
+    aggregator_names = dict(aggregator_names or {})
+
+    def signer(name: str) -> str:
+        return signer_names.get(name, name)
+
+    def aggregator_(name: str) -> str:
+        return aggregator_names.get(name, name)
+
     by_key = {(c.network, c.signer, c.aggregator, c.scenario): c for c in cells}
     affected, improved = [], []
+    with_deployed: dict[str, str] = {}
     for network_name in dict.fromkeys(c.network for c in cells):
         aggregator = aggregators.get(network_name)
         if aggregator is None:
             continue
         network = networks[network_name]
+        with_deployed[network_name] = _with_deployed(
+            [
+                Impact.of(cell, network)
+                for scenario in FAMILIES
+                if (cell := by_key.get((network_name, fixed_signer, aggregator, scenario)))
+            ],
+            f"on {network_name}, with aggregator {aggregator_(aggregator)}, signer "
+            f"{signer(fixed_signer)}",
+        )
         for scenario in FAMILIES:
             broken = by_key.get((network_name, broken_signer, aggregator, scenario))
             previous = by_key.get((network_name, previous_signer, aggregator, scenario))
@@ -188,7 +209,16 @@ def who_was_affected(
                 continue
             impact = Impact.of(broken, network)
             if broken.failures and not previous.failures:
-                affected.append(AffectedItem(network_name, scenario, aggregator, impact))
+                affected.append(
+                    AffectedItem(
+                        network_name,
+                        scenario,
+                        aggregator,
+                        impact,
+                        f"{network_name} (aggregator {aggregator_(aggregator)}): "
+                        f"{impact.situation}: {impact.lost_words()}",
+                    )
+                )
             fixed = by_key.get((network_name, fixed_signer, fixed_aggregator, scenario))
             if fixed is None:
                 continue
@@ -199,10 +229,11 @@ def who_was_affected(
                         network_name,
                         scenario,
                         "delay",
-                        f"{network_name}: {impact.situation}: with aggregator {aggregator}, "
-                        f"{impact.delay_words()} (a fresh signature refused within the chain "
-                        f"lag after a KES-period boundary, accepted at the next cycle); with "
-                        f"signer {fixed_signer} and aggregator {fixed_aggregator}: "
+                        f"{network_name}: {impact.situation}: with aggregator "
+                        f"{aggregator_(aggregator)}, {impact.delay_words()} (a fresh signature "
+                        f"refused within the chain lag after a KES-period boundary, accepted "
+                        f"at the next cycle); with signer {signer(fixed_signer)} and aggregator "
+                        f"{aggregator_(fixed_aggregator)}: "
                         + (after.delay_words() if fixed.delays else "no delay"),
                     )
                 )
@@ -212,10 +243,11 @@ def who_was_affected(
                         network_name,
                         scenario,
                         "expiry",
-                        f"{network_name}: aggregator {aggregator} accepts a registration made "
-                        f"with an expired operational certificate (no Mithril aggregator "
-                        f"checks it); aggregator {fixed_aggregator} refuses it, a policy of "
-                        "ours, not a registration failure",
+                        f"{network_name}: aggregator {aggregator_(aggregator)} accepts a "
+                        f"registration made with an expired operational certificate (no "
+                        f"Mithril aggregator checks it); aggregator "
+                        f"{aggregator_(fixed_aggregator)} refuses it, a policy of ours, not a "
+                        "registration failure",
                     )
                 )
     none_failed = {
@@ -239,6 +271,26 @@ def who_was_affected(
         tuple(affected),
         tuple(improved),
         none_failed,
+        signer_names,
+        aggregator_names,
+        with_deployed,
+    )
+
+
+def _with_deployed(impacts: Sequence[Impact], subject: str) -> str:
+    """What the fixed signer does with a network's aggregator, over every scenario: where it
+    loses signing, else that it never does, with its longest delay."""
+    losing = [impact for impact in impacts if impact.loses]
+    if losing:
+        return "; ".join(
+            f"{subject}: {impact.situation}: {impact.lost_words()}" for impact in losing
+        )
+    delayed = max(impacts, key=lambda impact: impact.delay_max_minutes, default=None)
+    if delayed is None or not delayed.delay_share:
+        return f"{subject} never lost signing and was never delayed"
+    return (
+        f"{subject} never lost signing; at worst a registration waited for a later cycle, "
+        f"up to {_minutes(delayed.delay_max_minutes)}"
     )
 
 

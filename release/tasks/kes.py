@@ -328,24 +328,7 @@ def check(
     if json:
         emit_json(result.as_json())
     else:
-        status = result.status
-        lines = {
-            "pool id": result.pool_id,
-            "network": f"{status.network} at {status.at:%Y-%m-%d %H:%M:%S} UTC, slot {status.slot}",
-            "KES key matches the certificate": "yes" if result.key_matches_opcert else "NO",
-            "certificate signed by the cold key": "yes" if result.opcert_valid else "NO",
-            "certificate start KES period": status.start_kes_period,
-            "current KES period": status.current_kes_period,
-            "KES evolutions": status.evolutions_shown,
-            f"certificate {status.expiry_verb}": f"{status.expires_at:%Y-%m-%d %H:%M:%S} UTC "
-            f"(KES period {status.expiry_kes_period})",
-            "a signature made now verifies": "yes" if result.signs_now else "no",
-        }
-        for label, value in lines.items():
-            sys.stdout.write(f"{label}: {value}\n")
-        for note in result.problems + result.warnings:
-            sys.stdout.write(f"- {note}\n")
-        sys.stdout.write(f"verdict: {result.verdict}\n")
+        sys.stdout.write("".join(f"{line}\n" for line in result.report_lines()))
     if result.problems:
         raise Exit(code=1)
 

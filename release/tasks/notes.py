@@ -71,6 +71,11 @@ def _report(directory: str, facts: RepositoryFacts) -> RegressionReport:
     return load_report(max(written)[1])
 
 
+def _public_key(path: str, facts: RepositoryFacts) -> Path:
+    """``--public-key``, else the configured minisign secret key's ``.pub`` beside it."""
+    return Path(path) if path else facts.config.signing.minisign_key.with_suffix(".pub")
+
+
 def _is_distribution(name: str) -> bool:
     from release.distribution.errors import VersionError  # noqa: PLC0415
     from release.distribution.versions import parse_distribution_version  # noqa: PLC0415
@@ -106,6 +111,7 @@ def _deliver(document: str, text: str, out: str, *, dry_run: bool, json: bool) -
         " hotfix is promoted, the release it fixes)",
         "to": "distribution to roll back to (default: the newest older release whose"
         " signer passes the suite)",
+        "public_key": "minisign public key (default: the configured secret key's .pub)",
         **_COMMON_HELP,
     }
 )
@@ -115,6 +121,7 @@ def rollback(
     report: str = "",
     broken: str = "",
     to: str = "",
+    public_key: str = "",
     config: str = "",
     out: str = "",
     dry_run: bool = False,
@@ -130,6 +137,7 @@ def rollback(
         _report(report, facts),
         broken_tag=broken or facts.incident_release(),
         rollback_tag=to or None,
+        public_key=_public_key(public_key, facts),
     )
     _deliver(
         "rollback.md",
@@ -176,9 +184,7 @@ def upgrade(
         _report(report, facts),
         tag=tag or facts.latest_release(),
         base_tag=base or None,
-        public_key=Path(public_key)
-        if public_key
-        else facts.config.signing.minisign_key.with_suffix(".pub"),
+        public_key=_public_key(public_key, facts),
         changes=tuple(change or ()),
     )
     _deliver(
@@ -198,6 +204,8 @@ def upgrade(
         "date": "date of the update or post, YYYY-MM-DD (default: today, UTC)",
         "fix": "what the hotfix fixes, one sentence (repeatable; default: the commit"
         " subjects that changed component sources)",
+        "report": "regression report directory (holding report.json; default: the one the"
+        " newest hotfix's gate wrote in the workdir)",
         **_COMMON_HELP,
     },
 )
@@ -208,6 +216,7 @@ def blog(
     base: str = "",
     date: str = "",
     fix: list[str] | None = None,
+    report: str = "",
     config: str = "",
     out: str = "",
     dry_run: bool = False,
@@ -228,7 +237,9 @@ def blog(
     post = _published_post(facts, blog_dir, distribution)
     if post is not None:
         document, published = post
-        update = blog_update_input(facts, tag=tag, date=day, base_tag=base or None, fixes=fixes)
+        update = blog_update_input(
+            facts, _report(report, facts), tag=tag, date=day, base_tag=base or None, fixes=fixes
+        )
         text = update_blog_post(published, update, repo_root=release_config.root)
     else:
         text = new_blog_post(
