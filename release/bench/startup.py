@@ -1,7 +1,8 @@
 """Start-up figures, each side by side with its baseline in interleaved runs (best of each):
 ``inv --list`` against importing invoke; one real registration by the shipped signer (the
 zipapp this tree builds, run as the gate runs it) against the same registration from this
-tool's installed venv; and how long the aggregator takes to stop on SIGTERM."""
+tool's installed venv; what the shipped signer imports against what its dependencies cost
+to import; and how long the aggregator takes to stop on SIGTERM."""
 
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ NETWORK = NETWORKS["preprod"]
 SLOT = NETWORK.epoch_first_slot(250) + 3600
 _SIGNER = (
     "import sys; from release.nodes.cli import signer_main; sys.exit(signer_main(sys.argv[1:]))"
+)
+#: What a registration needs beyond the ``release`` package: the bindings and the standard
+#: library modules the signer's path uses.
+_DEPENDENCIES = (
+    "import argparse, dataclasses, datetime, hashlib, http.client, json, sqlite3; "
+    "import bech32, cbor2, nacl.bindings, pyblst"
+)
+#: The signer's modules, imported from the zipapp given as argument (compiled from source).
+_SIGNER_IMPORTS = (
+    "import sys; sys.path.insert(0, sys.argv[1]); import release.nodes.cli, release.nodes.commands"
 )
 _AGGREGATOR = (
     "import sys; from release.nodes.cli import aggregator_main; "
@@ -71,7 +82,7 @@ def _operator_files(directory: Path) -> tuple[Path, Path, str]:
     return directory / "kes.skey", directory / "node.cert", opcert.pool_id
 
 
-def _signer_figure(rounds: int) -> Figure:
+def _signer_figures(rounds: int) -> tuple[Figure, Figure]:
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as scratch:
         directory = Path(scratch)
         kes_key, opcert, pool_id = _operator_files(directory)
@@ -89,6 +100,13 @@ def _signer_figure(rounds: int) -> Figure:
             "--kes-key", str(kes_key), "--opcert", str(opcert),
         ]  # fmt: skip
         shipped_environment = {"PYTHONPATH": _dependency_path(), "PYTHONNOUSERSITE": "1"}
+        imports, dependencies = _side_by_side(
+            lambda: _seconds(
+                [sys.executable, "-S", "-c", _SIGNER_IMPORTS, str(signer)], env=shipped_environment
+            ),
+            lambda: _seconds([sys.executable, "-S", "-c", _DEPENDENCIES], env=shipped_environment),
+            rounds,
+        )
         try:
             shipped, installed = _side_by_side(
                 lambda: _seconds(
@@ -101,7 +119,15 @@ def _signer_figure(rounds: int) -> Figure:
         finally:
             server.stop()
             aggregator.store.close()
-    return ratio_figure(
+    started = ratio_figure(
+        AREA,
+        "the shipped signer's imports / its dependencies' imports (interpreter start included)",
+        imports,
+        dependencies,
+        None,
+        note="the release modules are compiled from source inside the zipapp at every start",
+    )
+    return started, ratio_figure(
         AREA,
         "one registration by the shipped signer / the same from the installed venv",
         shipped,
@@ -153,7 +179,7 @@ def run(quick: bool) -> list[Figure]:
             imported,
             1.5,
         ),
-        _signer_figure(rounds),
+        *_signer_figures(rounds),
     ]
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as scratch:
         stake = Path(scratch) / "stake.json"
