@@ -25,6 +25,7 @@ import requests
 from fakes.github_server import BURNT_TAG_MESSAGE, FakeGitHub, Fault
 from fakes.openapi import github_schema
 from fakes.publishing import (
+    RELEASE_NAME,
     TAG,
     TOKEN,
     expected_snapshot,
@@ -33,7 +34,7 @@ from fakes.publishing import (
     write_artifacts,
 )
 
-from release.publish import promote, publish_prerelease
+from release.publish import ensure_draft, promote, publish_prerelease
 from release.publish._protocol import check_asset_name, with_marker
 from release.publish.errors import PublishInputError, ReleaseStateError, TagBurntError
 
@@ -80,20 +81,49 @@ def test_a_wrong_asset_behind_a_null_digest_is_replaced(tmp_path):
         assert server.snapshot() == expected_snapshot(files)
 
 
-def test_a_burnt_tag_is_refused_before_any_upload(fake_github, publish_artifacts):
-    publish_to(github_publisher(fake_github.base_url), publish_artifacts)
-    [release_id] = fake_github.releases
-    fake_github.delete_release(release_id)  # someone deleted the immutable release
-    seen = len(fake_github.requests)
+@pytest.mark.parametrize("burnt_drafts", ["refused", "accepted"])
+def test_a_burnt_tag_is_refused_and_nothing_is_published(publish_artifacts, burnt_drafts):
+    # Whether GitHub refuses the draft of a burnt tag or only its publication is not
+    # documented (fakes.github_server.BURNT_DRAFTS has the sources): either way the publish
+    # ends in TagBurntError naming the tag, and no release of it is published.
+    with FakeGitHub(token=TOKEN, burnt_drafts=burnt_drafts) as server:
+        publish_to(github_publisher(server.base_url), publish_artifacts)
+        [release_id] = server.releases
+        server.delete_release(release_id)  # someone deleted the immutable release
+        seen = len(server.requests)
 
-    with pytest.raises(TagBurntError, match=f"{TAG}.*never be used again") as refused:
-        publish_to(github_publisher(fake_github.base_url), publish_artifacts)
+        with pytest.raises(TagBurntError, match=f"{TAG}.*never be used again") as refused:
+            publish_to(github_publisher(server.base_url), publish_artifacts)
 
-    assert BURNT_TAG_MESSAGE in str(refused.value)
-    after = fake_github.requests[seen:]
-    assert [r.kind for r in after if r.kind != "GET"] == ["POST"]
-    assert after[-1].outcome == "422"
-    assert fake_github.releases == {}
+        assert BURNT_TAG_MESSAGE in str(refused.value)
+        after = server.requests[seen:]
+        writes = [r.kind for r in after if r.kind != "GET"]
+        assert after[-1].outcome == "422"
+        if burnt_drafts == "refused":  # refused at the draft: before any upload
+            assert writes == ["POST"]
+            assert server.releases == {}
+        else:  # the draft takes the assets; its publication is refused
+            assert writes[0] == "POST" and writes[-1] == "PATCH"
+            assert writes.count("UPLOAD") == len(publish_artifacts)
+            [left] = server.snapshot()
+            assert left["draft"] and left["tag"] == TAG
+
+
+def test_a_draft_made_before_the_tag_is_the_one_published(fake_github, publish_artifacts):
+    # The pipeline's draft step: the draft exists before the tag (GitHub creates no tag for
+    # a draft), is found again by its marker, and is the release the publish fills.
+    publisher = github_publisher(fake_github.base_url)
+    draft = {"tag": TAG, "name": RELEASE_NAME, "body": "Draft.", "target_commitish": "main"}
+    first = ensure_draft(publisher, **draft)
+    writes = fake_github.writes
+    assert ensure_draft(github_publisher(fake_github.base_url), **draft).id == first.id
+    assert fake_github.writes == writes  # found, not made twice
+
+    published = publish_to(github_publisher(fake_github.base_url), publish_artifacts)
+
+    posts = [r for r in fake_github.requests if r.kind == "POST"]
+    assert len(posts) == 1 and published.id == first.id and published.state == "prerelease"
+    assert fake_github.snapshot() == expected_snapshot(publish_artifacts)
 
 
 def test_a_published_release_is_never_deleted(fake_github, publish_artifacts):

@@ -24,6 +24,7 @@ from release.distribution.errors import (
     PushRejectedError,
     RepositoryStateError,
     TagConflictError,
+    TagCreationRefusedError,
 )
 from release.distribution.manifests import read_manifest
 from release.distribution.versions import DistributionVersion
@@ -37,6 +38,9 @@ _OPERATIONS_IN_PROGRESS = {
     "rebase-merge": "a rebase",
     "rebase-apply": "a rebase or git am",
 }
+#: How GitHub's rules (GH013) refuse a new ref; a tag burnt by a deleted immutable release
+#: is refused this way (opsknight-labs/OpsKnight#318).
+_TAG_CREATION_REFUSED = "Cannot create ref due to creations being restricted"
 _CREDENTIALS_IN_URL = re.compile(r"(\w+://)[^/@\s]+@")
 
 
@@ -355,9 +359,15 @@ def push_release(
             with repo.git.custom_environment(GIT_TERMINAL_PROMPT="0"):
                 repo.git.push("--atomic", remote, *refspecs)
         except git.GitCommandError as failure:
-            raise PushRejectedError(
-                f"push of {pushed} to {remote} failed: {_redact(str(failure.stderr).strip())}"
-            ) from None
+            said = _redact(str(failure.stderr).strip())
+            if f"refs/tags/{tag}" in refspecs[-1] and _TAG_CREATION_REFUSED in said:
+                raise TagCreationRefusedError(
+                    f"{remote} refuses to create the tag {tag} ({_TAG_CREATION_REFUSED}): on "
+                    "GitHub a tag ruleset, or an immutable release that used the tag and was "
+                    f"deleted, which burns its name for ever; nothing was pushed (the push is "
+                    f"atomic). GitHub said: {said}"
+                ) from None
+            raise PushRejectedError(f"push of {pushed} to {remote} failed: {said}") from None
     return acted(dry_run, f"push {pushed} to {remote}")
 
 

@@ -49,6 +49,10 @@ class PushRejectedError(DistributionError):
     """The remote holds a branch that is not an ancestor of ours: pushing would rewrite it."""
 
 
+class TagCreationRefusedError(PushRejectedError):
+    """The remote refuses to create the release tag (GitHub: a rule, or a burnt tag)."""
+
+
 class BuildError(DistributionError):
     """A component build failed or produced nothing to package."""
 

@@ -62,10 +62,15 @@ def resolve_target(repo: git.Repo, publisher: Publisher, *, base: str | None) ->
     return HotfixTarget(next_hotfix(tags), base_version.tag)
 
 
-def target_for_tag(repo: git.Repo, tag: str) -> HotfixTarget:
-    """The hotfix ``tag`` names, with the release it is based on (one patch below)."""
+def target_for_tag(repo: git.Repo, tag: str, *, new: bool = False) -> HotfixTarget:
+    """The hotfix ``tag`` names, based on the highest release of its line below it.
+
+    That is the release one patch below, unless a number was skipped (one that cannot be
+    used, e.g. a tag burnt by a deleted immutable release). A new tag must be above every
+    release of its line, and is accepted only with ``new`` (a hotfix run, not a promotion).
+    """
     tags = tag_names(repo)
-    if tag not in tags:
+    if tag not in tags and not new:
         raise GitRefError(f"no tag {tag} in {repo.working_dir}")
     version = parse_distribution_version(tag)
     if version.name != HOTFIX_NAME or version.patch == 0:
@@ -73,14 +78,17 @@ def target_for_tag(repo: git.Repo, tag: str) -> HotfixTarget:
             f"{tag} is not a hotfix tag: hotfix tags are YYWW.N-{HOTFIX_NAME} with N >= 1"
             f" (e.g. {version.yyww:04d}.{version.patch or 1}-{HOTFIX_NAME})"
         )
-    bases = [
+    below = [
         v
         for v in distribution_versions(tags)
-        if not v.is_prerelease and (v.yyww, v.patch) == (version.yyww, version.patch - 1)
+        if not v.is_prerelease and v.yyww == version.yyww and v.patch < version.patch
     ]
-    if not bases:
-        raise GitRefError(f"{tag}: no release {version.yyww:04d}.{version.patch - 1} to base it on")
-    return HotfixTarget(version, max(bases).tag)
+    if not below:
+        raise GitRefError(f"--tag {tag}: no release {version.yyww:04d}.N below it to base it on")
+    base = max(below)
+    if tag not in tags:
+        check_release_version(version, base, tags)
+    return HotfixTarget(version, base.tag)
 
 
 def latest_hotfix_tag(repo: git.Repo) -> str | None:
@@ -102,7 +110,8 @@ def _unfinished_hotfix(
         found = publisher.find(version.tag)
         if found is not None and found.state == "release":
             return None
-        bases = [v for v in releases if (v.yyww, v.patch) == (version.yyww, version.patch - 1)]
+        # The highest release below it: a hotfix may skip a number (a burnt tag, say).
+        bases = [v for v in releases if v.yyww == version.yyww and v.patch < version.patch]
         if bases:
             return HotfixTarget(version, max(bases).tag)
     return None

@@ -40,7 +40,12 @@ from release.distribution.bump import (
     plan_release_commit,
     release_commit_files,
 )
-from release.distribution.errors import RepositoryStateError, TagConflictError
+from release.distribution.errors import (
+    RepositoryStateError,
+    TagConflictError,
+    TagCreationRefusedError,
+)
+from release.distribution.versions import DistributionVersion
 from release.errors import ReleaseToolError
 from release.notes import (
     ReleaseStage,
@@ -60,10 +65,13 @@ from release.publish import (
     Plan,
     Publisher,
     ReleaseView,
+    ensure_draft,
     open_publisher,
+    own_release,
     plan_publish,
     publish_prerelease,
 )
+from release.publish.errors import TagBurntError
 from release.regression import gate, run_suite
 
 ARCHIVE_SUFFIX = ".tar.gz"
@@ -95,7 +103,7 @@ class HotfixOptions:
     #: The release date (CHANGELOG, commit times); default: today (UTC).
     date: datetime.date | None = None
     dry_run: bool = False
-    #: Work on this existing hotfix tag instead of the unfinished or next hotfix.
+    #: Work on this hotfix tag (existing, or a new number) instead of the unfinished or next.
     tag: str | None = None
 
 
@@ -152,7 +160,7 @@ def _preflight(run: HotfixRun) -> StepOutcome:
         _gate_builders(run.config)
     if run.reaches("sign"):
         _signing_key(run)
-    if run.reaches("publish"):
+    if run.reaches("draft"):
         # The release store answers and accepts this token: checked before the tag exists.
         run.publisher.preflight()
     if run.tagged:
@@ -382,6 +390,55 @@ def _sign(run: HotfixRun) -> StepOutcome:
     )
 
 
+def _release_request(run: HotfixRun, body: str) -> dict[str, str]:
+    """Tag, title, notes and commit of the run's release: the draft's and the published one's."""
+    return {
+        "tag": run.target.tag,
+        "name": f"{run.config.name} v{run.target.version}",
+        "body": body,
+        "target_commitish": resolve_commit(run.repo, run.rev).hexsha,
+    }
+
+
+def _draft(run: HotfixRun) -> StepOutcome:
+    """The run's draft release, made before the tag: a store that refuses the tag (GitHub, for
+    a tag a deleted immutable release burnt) then stops the run with nothing tagged or pushed.
+
+    Whether GitHub refuses a *draft* of a burnt tag is not documented (it was seen accepting
+    one and refusing its publication); then the refusal comes at the push (GitHub refuses
+    the tag's creation) or at publish, and names the tag the same way.
+    """
+    # The notes quote the tag, which does not exist yet: the publish step writes them.
+    request = _release_request(run, f"Draft of {run.target.tag}: published by mithril-release.")
+    found = own_release(
+        run.publisher, tag=request["tag"], target_commitish=request["target_commitish"]
+    )
+    if found is not None:
+        return StepOutcome(Change.UNCHANGED, f"{found.state}: {found.url_or_path}")
+    if run.dry_run:
+        return StepOutcome(Change.PLANNED, f"create a draft pre-release of {run.target.tag}")
+    try:
+        view = ensure_draft(run.publisher, **request, record=run.journal.record_publish)
+    except TagBurntError as error:
+        raise _burnt(error, run, "nothing was tagged or pushed for it") from None
+    return StepOutcome(Change.APPLIED, f"draft: {view.url_or_path}")
+
+
+def _burnt(error: TagBurntError, run: HotfixRun, state: str) -> TagBurntError:
+    """The store's refusal of a burnt tag, with what is left and what to do in CLI words."""
+    return TagBurntError(f"{error}; {state}: {_next_number(run)}")
+
+
+def _next_number(run: HotfixRun, first: str = "") -> str:
+    version = run.target.version
+    after = DistributionVersion(version.yyww, version.patch + 1, version.name).tag
+    return (
+        f"release the hotfix under the next number: {first}git checkout "
+        f"{run.config.main_branch}, then inv hotfix --tag {after} "
+        f"(mithril-release hotfix --tag {after})"
+    )
+
+
 def _tag(run: HotfixRun) -> StepOutcome:
     return ensure_tag(
         run.repo,
@@ -396,13 +453,19 @@ def _tag(run: HotfixRun) -> StepOutcome:
 def _push(run: HotfixRun) -> StepOutcome:
     if run.tagged and run.target.branch not in run.repo.heads:
         return StepOutcome(Change.UNCHANGED, f"{run.target.tag} came from {run.config.remote}")
-    return push_release(
-        run.repo,
-        remote=run.config.remote,
-        branch=run.target.branch,
-        tag=run.target.tag,
-        dry_run=run.dry_run,
-    )
+    try:
+        return push_release(
+            run.repo,
+            remote=run.config.remote,
+            branch=run.target.branch,
+            tag=run.target.tag,
+            dry_run=run.dry_run,
+        )
+    except TagCreationRefusedError as error:
+        # A burnt tag whose draft the store accepted: GitHub refuses the tag itself.
+        raise TagCreationRefusedError(
+            f"{error}; {_next_number(run, f'git tag -d {run.target.tag}, ')}"
+        ) from None
 
 
 def _publish(run: HotfixRun) -> StepOutcome:
@@ -411,12 +474,9 @@ def _publish(run: HotfixRun) -> StepOutcome:
         run.release = existing
         return StepOutcome(Change.UNCHANGED, f"promoted already: {existing.url_or_path}")
     files = sorted(path for path in run.paths.dist.iterdir() if path.is_file())
-    request = {
-        "tag": run.target.tag,
-        "name": f"{run.config.name} v{run.target.version}",
-        "body": release_body(run, ReleaseStage.PRERELEASE),
+    request: dict[str, object] = {
+        **_release_request(run, release_body(run, ReleaseStage.PRERELEASE)),
         "files": files,
-        "target_commitish": resolve_commit(run.repo, run.target.tag).hexsha,
     }
     plan = plan_publish(run.publisher, **request)  # type: ignore[arg-type]
     if plan.complete:
@@ -425,11 +485,14 @@ def _publish(run: HotfixRun) -> StepOutcome:
     to_do = _describe_plan(plan)
     if run.dry_run:
         return StepOutcome(Change.PLANNED, to_do)
-    run.release = publish_prerelease(
-        run.publisher,
-        **request,  # type: ignore[arg-type]
-        record=run.journal.record_publish,
-    )
+    try:
+        run.release = publish_prerelease(
+            run.publisher,
+            **request,  # type: ignore[arg-type]
+            record=run.journal.record_publish,
+        )
+    except TagBurntError as error:
+        raise _burnt(error, run, "no release was published") from None
     return StepOutcome(Change.APPLIED, f"{to_do}: {run.release.url_or_path}")
 
 
@@ -438,8 +501,8 @@ def _describe_plan(plan: Plan) -> str:
     open_steps = [step.step for step in plan.steps if step.state != "done"]
     assets = [name for name in open_steps if name.startswith("asset:")]
     words = [name for name in open_steps if not name.startswith("asset:")]
-    if assets:
-        words.insert(min(1, len(words)), f"{len(assets)} assets")
+    if assets:  # after the release when it is still to be made (the draft step makes it)
+        words.insert(1 if words[:1] == ["release"] else 0, f"{len(assets)} assets")
     return ", ".join(words)
 
 
@@ -551,6 +614,7 @@ STEPS: tuple[Step[HotfixRun], ...] = (
     Step("gate", "regression gate on the built executables", _gate),
     Step("notes", "SPO rollback and upgrade notes, shipped as assets", _notes),
     Step("sign", "CHECKSUM and signatures", _sign),
+    Step("draft", "the draft release, before the tag (a burnt tag stops here)", _draft),
     Step("tag", "annotated tag", _tag),
     Step("push", "push the branch and the tag", _push),
     Step("publish", "publish the pre-release", _publish),
@@ -562,7 +626,7 @@ def prepare(config: ReleaseConfig, options: HotfixOptions) -> HotfixRun:
     repo = open_repository(config.root)
     publisher = open_publisher(config.publish, root=config.root)
     if options.tag:
-        target = target_for_tag(repo, options.tag)
+        target = target_for_tag(repo, options.tag, new=True)
     else:
         target = resolve_target(repo, publisher, base=options.base)
     tagged = target.tag in tag_names(repo)

@@ -308,6 +308,45 @@ def _notes_step(view: ReleaseView, *, name: str, body: str) -> PlanStep:
 # -- converging runs -----------------------------------------------------------------------
 
 
+def own_release(publisher: Publisher, *, tag: str, target_commitish: str) -> ReleaseView | None:
+    """The run's release as :func:`ensure_draft` would find it (published, or its draft)."""
+    return _ours(publisher, tag, target_commitish).release
+
+
+def ensure_draft(
+    publisher: Publisher,
+    *,
+    tag: str,
+    name: str,
+    body: str,
+    target_commitish: str,
+    record: Recorder | None = None,
+) -> ReleaseView:
+    """The run's release for ``tag``: found (published, or this tool's draft at the commit)
+    or created as a draft pre-release, with the leftover drafts of earlier runs deleted.
+
+    A draft may name a tag that does not exist yet: GitHub creates no tag for a draft and
+    makes or reuses it when the release is published (REST "Create a release":
+    ``target_commitish`` is "Unused if the Git tag already exists"; a release-please
+    maintainer in googleapis/release-please-action#833; petauron/vastora#32). So a pipeline
+    can call this before it tags: a store that refuses the tag
+    (:class:`~release.publish.errors.TagBurntError`) then stops the run with nothing tagged.
+    """
+    journal = record or _no_journal
+    body = with_marker(body, tag, target_commitish)
+    ours = _ours(publisher, tag, target_commitish)
+    _delete_leftovers(publisher, ours, journal)
+    action = "found"
+    if ours.release is None:
+        ours = _create_draft(publisher, tag=tag, name=name, body=body, target=target_commitish)
+        _delete_leftovers(publisher, ours, journal)  # a retried create made more than one
+        action = "created"
+    view = ours.release
+    assert view is not None
+    journal("release", {"action": action, "state": view.state, "url": view.url_or_path})
+    return view
+
+
 def publish_prerelease(
     publisher: Publisher,
     *,
@@ -322,16 +361,9 @@ def publish_prerelease(
     journal = record or _no_journal
     local = local_assets(files)
     body = with_marker(body, tag, target_commitish)
-    ours = _ours(publisher, tag, target_commitish)
-    _delete_leftovers(publisher, ours, journal)
-    action = "found"
-    if ours.release is None:
-        ours = _create_draft(publisher, tag=tag, name=name, body=body, target=target_commitish)
-        _delete_leftovers(publisher, ours, journal)  # a retried create made more than one
-        action = "created"
-    view = ours.release
-    assert view is not None
-    journal("release", {"action": action, "state": view.state, "url": view.url_or_path})
+    view = ensure_draft(
+        publisher, tag=tag, name=name, body=body, target_commitish=target_commitish, record=journal
+    )
 
     changes = _asset_changes(local, _remote_assets(publisher, view.id))
     if view.published:

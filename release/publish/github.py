@@ -226,11 +226,7 @@ class GitHubPublisher(Publisher):
                 )
             except GithubException as error:
                 if _burnt_tag(error):
-                    raise TagBurntError(
-                        f"GitHub refuses a release for {tag} in {self.repo}: the tag was used "
-                        "by an immutable release that was deleted, and can never be used "
-                        f"again ({_message(error)}); release under a new version"
-                    ) from None
+                    raise self._burnt(tag, error) from None
                 if _already_exists(error):
                     raise ReleaseExistsError(
                         f"GitHub already has a published release for {tag} in {self.repo}"
@@ -312,16 +308,29 @@ class GitHubPublisher(Publisher):
 
     def update(self, release_id: str, settings: ReleaseSettings) -> ReleaseView:
         release = self._release(release_id)
+
+        def send() -> GitRelease:
+            # PyGithub restates tag_name on every update: a draft made before its tag was
+            # pushed is published on that tag, not renamed to GitHub's ``untagged-*``
+            # placeholder (brightwave-inc/tidebreak#3409 saw that when the tag was omitted).
+            try:
+                return release.update_release(
+                    name=settings.name,
+                    message=settings.body,
+                    draft=settings.draft,
+                    prerelease=settings.prerelease,
+                    make_latest=settings.make_latest,
+                )
+            except GithubException as error:
+                # Publishing a draft of a burnt tag: GitHub accepts the draft, refuses this.
+                if _burnt_tag(error):
+                    raise self._burnt(release.tag_name, error) from None
+                raise
+
         updated = self._call(
             f"set draft={settings.draft}, prerelease={settings.prerelease}, "
             f"make_latest={settings.make_latest} on {release.tag_name}",
-            lambda: release.update_release(
-                name=settings.name,
-                message=settings.body,
-                draft=settings.draft,
-                prerelease=settings.prerelease,
-                make_latest=settings.make_latest,
-            ),
+            send,
         )
         self._releases[release_id] = updated
         return self._view(updated, self._latest_tag() if not updated.draft else None)
@@ -392,6 +401,13 @@ class GitHubPublisher(Publisher):
                 f"{text} (the repository does not exist or the token cannot see it)"
             )
         return kind(text)
+
+    def _burnt(self, tag: str, error: GithubException) -> TagBurntError:
+        return TagBurntError(
+            f"GitHub refuses a release for {tag} in {self.repo}: the tag was used by an "
+            f"immutable release that was deleted, and can never be used again "
+            f"({_message(error)}); release under a new version"
+        )
 
     def _redact(self, text: str) -> str:
         return text.replace(self._secret, "***")

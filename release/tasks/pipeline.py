@@ -40,6 +40,8 @@ _HOTFIX_HELP = {
     "summary": "what the hotfix fixes, one sentence: release body, notes, CHANGELOG "
     "(default: [hotfix] summary, else the fix commits' subjects)",
     "target": "only these targets (repeatable; a CI build matrix); default: every target",
+    "tag": "release this hotfix tag (default: the unfinished hotfix, else the next); a new "
+    "number skips one that cannot be used",
 }
 
 
@@ -104,11 +106,15 @@ def _hotfix_task(
     until: str | None,
     question: str,
     targets: list[str] | None = None,
+    tag: str = "",
 ) -> None:
     from release.pipeline import HotfixOptions, prepare, run_hotfix  # noqa: PLC0415
     from release.pipeline._select import select_config  # noqa: PLC0415
 
+    if base and tag:
+        raise ReleaseToolError("--base and --tag both choose the hotfix: pass one of them")
     options = HotfixOptions(
+        tag=tag or None,
         base=base or None,
         fixes=tuple(fix),
         no_bump=tuple(no_bump),
@@ -225,6 +231,7 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
         no_bump: list[str] | None = None,
         summary: str = "",
         target: list[str] | None = None,
+        tag: str = "",
         config: str = "",
         date: str = "",
         dry_run: bool = False,
@@ -234,6 +241,7 @@ def _hotfix_slice(name: str, until: str | None, question: str, doc: str) -> Task
         _hotfix_task(
             config=config,
             base=base,
+            tag=tag,
             fix=fix or [],
             no_bump=no_bump or [],
             summary=summary,

@@ -10,7 +10,9 @@ It implements the endpoint subset a release tool needs, with the behaviours that
 * immutable releases: once published, assets cannot be added or removed, the release
   cannot return to draft, and (optionally) the pre-release flag cannot be flipped;
   deleting one **burns** its tag: a later release for it answers 422 ``custom``
-  "tag_name was used by an immutable release";
+  "tag_name was used by an immutable release" when it is created published or when a
+  draft of it is published; whether GitHub refuses the *draft* too is not documented
+  (``burnt_drafts``, see :data:`BURNT_DRAFTS`);
 * uploads go to ``/api/uploads/...`` on the same host and port (``upload_url``), every
   absolute URL is under ``/api/``; lists are paginated with ``page``/``per_page`` (bad
   values fall back to the defaults, more than 100 is cut to 100) and full ``Link``
@@ -55,6 +57,14 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 DOCS = "https://docs.github.com/rest"
 #: GitHub's answer to a release for a tag an immutable release used (and was deleted).
 BURNT_TAG_MESSAGE = "tag_name was used by an immutable release"
+#: What creating a *draft* for a burnt tag does. GitHub's docs say only that the name cannot
+#: be reused ("If you delete the immutable release, you can delete the tag, but you cannot
+#: reuse the same tag name", Immutable releases, as quoted in tenstorrent/tt-system-firmware
+#: #1396); they are silent on drafts. Two projects saw the draft created and the 422 come
+#: when it was published (cameronrye/openzim-mcp#217; microsoft/hve-core#550 and #552, where
+#: ``gh release edit --draft=false`` got it), hence "accepted" by default; "refused" models
+#: a GitHub that checks at creation, so the tool is tested both ways.
+BURNT_DRAFTS = ("accepted", "refused")
 RATE_LIMIT = 5000
 UNFINISHED = "open"
 
@@ -131,7 +141,11 @@ class FakeGitHub:
         permissions: dict[str, bool] | None = PUSH,
         validate: bool = True,
         git_origin: Path | None = None,
+        burnt_drafts: str = "accepted",
     ) -> None:
+        if burnt_drafts not in BURNT_DRAFTS:
+            raise ValueError(f"burnt_drafts must be one of {BURNT_DRAFTS}, not {burnt_drafts!r}")
+        self.burnt_drafts = burnt_drafts
         self.token = token
         self.repo = repo
         self.immutable_releases = immutable_releases
@@ -274,6 +288,25 @@ class FakeGitHub:
         """Delete a release as a person would on the web page (burns an immutable one's tag)."""
         with self._lock:
             self._remove_release(self.releases[release_id])
+
+    def guard_pushes(self, origin: Path) -> None:
+        """Make the bare repository ``origin`` refuse pushes of burnt tags, as GitHub does.
+
+        Pushing a tag an immutable release used (and whose ref was deleted) is refused by
+        GitHub's rules with GH013 "Cannot create ref due to creations being restricted"
+        (opsknight-labs/OpsKnight#318; ZAAI-com/git-same 3.0.1; the same pre-receive
+        refusal is the first error of github-community-projects/ospo-reusable-workflows#83).
+        """
+        self.git_origin = origin
+        hook = origin / "hooks" / "pre-receive"
+        hook.write_text(_PRE_RECEIVE.format(burnt=_BURNT_FILE, repo=self.repo))
+        hook.chmod(0o755)
+        self._write_burnt_file()
+
+    def _write_burnt_file(self) -> None:
+        if self.git_origin is not None:
+            names = "".join(f"refs/tags/{tag}\n" for tag in sorted(self.burnt_tags))
+            (self.git_origin / _BURNT_FILE).write_text(names)
 
     def add_asset(self, release_id: int, name: str, data: bytes, *, state: str = "uploaded") -> int:
         """Seed an asset directly (e.g. one left by another tool or an unfinished upload)."""
@@ -558,6 +591,7 @@ class FakeGitHub:
         del self.releases[release["id"]]
         if release["immutable"]:
             self.burnt_tags.add(release["tag_name"])
+            self._write_burnt_file()
         if self.latest_id == release["id"]:
             self.latest_id = None
 
@@ -945,10 +979,12 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {"Link": ", ".join(rels)} if rels else {}
         return 200, items[(page - 1) * per_page : page * per_page], headers
 
-    def _tag_taken(self, tag: str, *, besides: int | None = None) -> _ReplyError | None:
-        """Why a release for ``tag`` cannot be created or published, if it cannot."""
+    def _tag_taken(
+        self, tag: str, *, besides: int | None = None, draft: bool = False
+    ) -> _ReplyError | None:
+        """Why a release for ``tag`` cannot be created (as a draft) or published, if it cannot."""
         fake = self.fake
-        if tag in fake.burnt_tags:
+        if tag in fake.burnt_tags and (not draft or fake.burnt_drafts == "refused"):
             return _burnt(tag)
         if any(
             r["tag_name"] == tag and not r["draft"] and r["id"] != besides
@@ -965,7 +1001,7 @@ class _Handler(BaseHTTPRequestHandler):
                 {"resource": "Release", "code": "missing_field", "field": "tag_name"}
             )
         # Only a published release conflicts: drafts may share a tag.
-        refusal = self._tag_taken(tag)
+        refusal = self._tag_taken(tag, draft=bool(payload.get("draft", False)))
         if refusal is not None:
             raise refusal
         return 201, fake.release_json(fake._new_release(payload)), {}
@@ -1017,6 +1053,23 @@ class _Handler(BaseHTTPRequestHandler):
         asset = fake._new_asset(release["id"], name, body, "uploaded")
         asset["content_type"] = self.headers.get("Content-Type", "application/octet-stream")
         return 201, fake.asset_json(asset), {}
+
+
+_BURNT_FILE = "github-burnt-tags"
+#: A pre-receive hook answering a burnt tag's creation as GitHub's rules do (GH013).
+_PRE_RECEIVE = """#!/bin/sh
+status=0
+while read -r old new ref; do
+    if [ "$old" = 0000000000000000000000000000000000000000 ] && grep -qxF "$ref" {burnt}; then
+        echo "error: GH013: Repository rule violations found for $ref." >&2
+        echo "Review all repository rules at https://github.com/{repo}/rules" >&2
+        echo "" >&2
+        echo "- Cannot create ref due to creations being restricted." >&2
+        status=1
+    fi
+done
+exit $status
+"""
 
 
 def _branch_exists(origin: Path, branch: str) -> bool:
