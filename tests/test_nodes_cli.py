@@ -152,6 +152,42 @@ def test_dry_run_reads_the_epoch_from_the_aggregator_and_registers_nothing(tmp_p
         aggregator.stop()
 
 
+def test_sigterm_stops_the_aggregator_cleanly_with_its_registrations_kept(tmp_path, operator):
+    # SIGTERM interrupts serve_forever's wait (no shutdown poll): exit 0, the store closed
+    # after its last commit, the stop logged. How fast is a figure of `inv bench --only nodes`.
+    aggregator = Aggregator(tmp_path, FIRST)
+    registered = run_signer(tmp_path, aggregator.url, FIRST)
+    assert registered.returncode == 0, registered.stdout
+    aggregator.process.send_signal(signal.SIGTERM)
+    _, errors = aggregator.process.communicate(timeout=10)
+    assert aggregator.process.returncode == 0
+    assert "aggregator stopped" in errors
+    store = RegistrationStore(tmp_path / "agg.sqlite3")
+    assert [r.party_id for r in store.for_epoch(251)] == [operator]
+    store.close()
+
+
+#: Runs the signer entry point once (a dry run against a dead aggregator), then names every
+#: module it loaded of the aggregator's side.
+SIGNER_MODULES = (
+    "import sys; from release.nodes.cli import signer_main; code = signer_main(sys.argv[1:]); "
+    "loaded = [m for m in ('http.server', 'socketserver', 'release.nodes.aggregator', "
+    "'release.nodes.aggregator_store', 'release.nodes.http_server', 'release.nodes.verifiers', "
+    "'release.regression') if m in sys.modules]; print('loaded:', loaded); sys.exit(code)"
+)
+
+
+def test_the_signer_entry_point_loads_nothing_of_the_aggregator(tmp_path, operator):
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNER_MODULES, "--network", "preprod", "--slot", str(FIRST),
+         "--aggregator", "http://127.0.0.1:9/aggregator", "--dry-run",
+         "--kes-key", str(tmp_path / "kes.skey"), "--opcert", str(tmp_path / "node.cert")],
+        capture_output=True, text=True, env=environment(), timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "loaded: []"
+
+
 def test_usage_errors_exit_2_with_a_message(tmp_path, operator, capsys):
     missing = signer_main(
         ["--kes-key", str(tmp_path / "nope.skey"), "--opcert", str(tmp_path / "node.cert"),

@@ -197,3 +197,41 @@ def test_cycles_in_an_unchanged_view_are_skipped_without_changing_the_outcome(ba
     slow = FAMILIES["restart"].play(every, "", restart)
     assert fast.verdict == slow.verdict and fast.seconds == slow.seconds
     assert len(fast.views) < 10 < len(slow.views)  # 60 h of cycles: 3600 attempts
+
+
+def test_the_in_process_backend_checks_each_certificate_once_and_refuses_a_forged_one(
+    keys, monkeypatch
+):
+    """The suite's aggregators memoise certificate validations by value, per run and bounded:
+    the same certificate is checked once however often it comes, and a forged one is
+    refused every time."""
+    checked = []
+    validate = OpCert.validate
+    monkeypatch.setattr(OpCert, "validate", lambda cert: checked.append(cert) or validate(cert))
+    backend = InProcessBackend({keys.pool_id: 1})
+    try:
+        aggregator, transport, clock = backend.open(PREPROD, "fixed")
+        clock.slot = PREPROD.epoch_first_slot(EPOCH)
+        credentials = keys.credentials(PREPROD.kes_period_of(clock.slot) - 20)
+        key = keys.next_protocol_key()
+        honest = Registration(
+            epoch=EPOCH + 1, protocol_key=key, kes_signature=credentials.sign(key, 20),
+            opcert=credentials.opcert, kes_period=20, party_id=credentials.pool_id,
+        )  # fmt: skip
+        assert [transport.send(honest).status for _ in range(3)] == [201, 201, 201]
+        assert checked == [honest.opcert]
+        opcert = honest.opcert
+        forged = OpCert(
+            opcert.kes_vk, opcert.issue_number, opcert.start_kes_period,
+            bytes(64), opcert.cold_vk,
+        )  # fmt: skip
+        refused = Registration(
+            epoch=EPOCH + 1, protocol_key=honest.protocol_key,
+            kes_signature=honest.kes_signature, opcert=forged, kes_period=20,
+            party_id=honest.party_id,
+        )  # fmt: skip
+        assert [transport.send(refused).status for _ in range(2)] == [400, 400]
+        assert checked == [honest.opcert, forged]
+        assert aggregator.opcert_check.cache_info().maxsize is not None  # type: ignore[attr-defined]
+    finally:
+        backend.close()

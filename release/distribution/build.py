@@ -24,6 +24,7 @@ from release.config import BUILTIN_BUILDERS, Component, ReleaseConfig
 from release.distribution._archive import write_tar_gz
 from release.distribution.errors import BuildError
 from release.distribution.executables import ENTRY_MODULE, Executable, build_builtin
+from release.distribution.targets import TARGETS, host_target
 from release.distribution.versions import DistributionVersion
 
 #: The directory holding the ``release`` package this tool runs from.
@@ -120,6 +121,30 @@ def build_executable(
         output_dir=output_dir,
         epoch=epoch,
     )
+
+
+def build_for_this_machine(
+    output_dir: Path, *, version: str, epoch: int = 0, source_root: Path = PACKAGE_SOURCE
+) -> dict[str, dict[str, Path]]:
+    """The fixed signer and aggregator of this machine's target (what the gate runs):
+    ``{target: {"signer": path, "aggregator": path}}``."""
+    target = host_target()
+    if target is None:
+        raise BuildError(f"this machine is none of the targets {', '.join(TARGETS)}")
+    return {
+        target: {
+            kind: build_executable(
+                kind,
+                component=f"mithril-{kind}",
+                version=version,
+                target=target,
+                output_dir=output_dir / target,
+                epoch=epoch,
+                source_root=source_root,
+            ).path
+            for kind in BUILTIN_BUILDERS
+        }
+    }
 
 
 def run_build_command(

@@ -9,8 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from release.chain import Clock, Network
-from release.kes import encode_kes_signature, encode_opcert, encode_protocol_key, verify_window
+from release.kes import (
+    OpCert,
+    encode_kes_signature,
+    encode_opcert,
+    encode_protocol_key,
+    verify_window,
+)
 from release.nodes.aggregator_store import RegistrationStore, StoredRegistration
+from release.nodes.api import API_VERSION
 from release.nodes.errors import (
     AggregatorError,
     EpochParameterError,
@@ -26,7 +33,7 @@ from release.nodes.errors import (
     WrongEpochError,
 )
 from release.nodes.messages import Registration
-from release.nodes.transport import API_VERSION, Reply
+from release.nodes.transport import Reply
 from release.nodes.verifiers import Verifier, get_verifier
 from release.stm import ProtocolKey, StmError, verify_protocol_key
 
@@ -69,7 +76,8 @@ class Aggregator:
     The round for epoch E+1 opens when the aggregator's chain reaches epoch E; the stake
     distribution is the one given at start (one distribution for every round).
     ``proof_check`` verifies a protocol key's proof of possession (raising
-    :class:`~release.stm.StmError`); callers that see the same keys again may memoise it.
+    :class:`~release.stm.StmError`) and ``opcert_check`` whether a certificate is signed by
+    its cold key; callers that see the same keys and certificates again may memoise them.
     ``round_open`` says whether the round is open: as Mithril, 550 only while it is not
     (between the epoch-change steps), 500 for a message of any other epoch than the round's.
     The executables open the round at once (their stake distribution never changes).
@@ -84,10 +92,12 @@ class Aggregator:
         clock: Clock,
         *,
         proof_check: Callable[[bytes | ProtocolKey], None] = verify_protocol_key,
+        opcert_check: Callable[[OpCert], bool] = OpCert.validate,
         round_open: Callable[[], bool] = lambda: True,
     ) -> None:
         self.network = network
         self.proof_check = proof_check
+        self.opcert_check = opcert_check
         self.round_open = round_open
         self.verifier = get_verifier(verifier) if isinstance(verifier, str) else verifier
         self.stake = dict(stake)
@@ -116,7 +126,7 @@ class Aggregator:
                 "an operational certificate and a KES signature are required (no test-mode "
                 "registrations)"
             )
-        if not opcert.validate():
+        if not self.opcert_check(opcert):
             raise InvalidOpCertError(
                 f"the operational certificate of {opcert.pool_id} is not signed by its cold key"
             )

@@ -6,6 +6,7 @@ A registration is committed before the server answers 201, in WAL mode with
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -116,6 +117,15 @@ class RegistrationStore:
             self._lock.release()
 
 
+#: Certificates decoded from stored rows, by their bytes: a pool's rows repeat one certificate.
+_DECODED_OPCERTS = 256
+
+
+@functools.lru_cache(maxsize=_DECODED_OPCERTS)
+def _opcert(cbor: bytes) -> OpCert:
+    return OpCert.from_cbor(cbor)
+
+
 def _registration(row: tuple[object, ...]) -> StoredRegistration:
     *fields, opcert, slot = row
-    return StoredRegistration(*fields, OpCert.from_cbor(opcert), slot)  # type: ignore[arg-type]
+    return StoredRegistration(*fields, _opcert(opcert), slot)  # type: ignore[arg-type]

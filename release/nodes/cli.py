@@ -3,7 +3,9 @@
 The executables carry the ``release`` files they need and the wheels of what those import
 beyond the standard library (PyNaCl, cbor2, bech32, pyblst and theirs); ``--version
 --verbose`` names the versions they carry. The flags mirror ``inv nodes.signer`` and
-``inv nodes.aggregator``.
+``inv nodes.aggregator``. Each entry point imports its own commands once its arguments are
+parsed: ``--help`` and ``--version`` load nothing else, and the signer never loads the
+aggregator.
 """
 
 from __future__ import annotations
@@ -17,14 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from release.errors import ReleaseToolError
-from release.nodes.commands import (
-    AggregatorRequest,
-    SignerRequest,
-    check_aggregator,
-    register_signer,
-    serve_aggregator,
-)
-from release.nodes.http_server import BASE_PATH
+from release.nodes.api import BASE_PATH
 from release.nodes.inspect import SUBCOMMAND, inspect_main
 from release.nodes.profiles import AGGREGATOR_PROFILES, SIGNER_PROFILES
 
@@ -150,6 +145,8 @@ def signer_main(
         "prints the pool id and checks the KES key instead."
     )
     args = parser.parse_args(arguments)
+    from release.nodes.commands import SignerRequest, register_signer  # noqa: PLC0415
+
     request = SignerRequest(
         kes_key=args.kes_key,
         opcert=args.opcert,
@@ -222,6 +219,12 @@ def aggregator_main(
     )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     args = parser.parse_args(argv)
+    from release.nodes.commands import (  # noqa: PLC0415
+        AggregatorRequest,
+        check_aggregator,
+        serve_aggregator,
+    )
+
     request = AggregatorRequest(
         network=args.network,
         verifier=args.verifier,

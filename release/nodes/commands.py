@@ -1,5 +1,9 @@
 """What ``mithril-signer`` / ``mithril-aggregator`` and ``inv nodes.*`` do, once their
-arguments are parsed: shared so the executables and the tasks cannot drift apart."""
+arguments are parsed: shared so the executables and the tasks cannot drift apart.
+
+The aggregator's modules (its store, ``http.server``) are imported by the aggregator's
+commands only: the signer executable starts without them.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +16,21 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from release.chain import ChainPoint, Network, clock_for, get_network, load_networks
-from release.nodes.aggregator import Aggregator, load_stake
-from release.nodes.aggregator_store import RegistrationStore
+from release.nodes.api import BASE_PATH, MAX_BODY_BYTES
 from release.nodes.credentials import KesCredentials
 from release.nodes.errors import NodesError, TransportError
-from release.nodes.http_server import BASE_PATH, MAX_BODY_BYTES, AggregatorServer
 from release.nodes.messages import Registration
 from release.nodes.signer import Attempt, Signer
 from release.nodes.signer_store import ProtocolKeyStore
 from release.nodes.sqlite import MEMORY
 from release.nodes.transport import DryRunTransport, HttpTransport, Transport
-from release.nodes.verifiers import get_verifier
+
+if TYPE_CHECKING:
+    from release.nodes.aggregator import Aggregator
+    from release.nodes.http_server import AggregatorServer
 
 log = logging.getLogger("release.nodes")
 
@@ -152,6 +157,10 @@ class AggregatorRequest:
 
 
 def build_aggregator(request: AggregatorRequest) -> Aggregator:
+    from release.nodes.aggregator import Aggregator, load_stake  # noqa: PLC0415
+    from release.nodes.aggregator_store import RegistrationStore  # noqa: PLC0415
+    from release.nodes.verifiers import get_verifier  # noqa: PLC0415
+
     network = resolve_network(request.network, request.networks_file)
     return Aggregator(
         network,
@@ -200,6 +209,8 @@ def serve_aggregator(request: AggregatorRequest, announce: Callable[[str], None]
         raise NodesError(f"--workers must be at least 1, got {request.workers}")
     if request.workers > 1 and request.db is None:
         raise NodesError("several --workers share one database: give --db")
+    from release.nodes.http_server import AggregatorServer  # noqa: PLC0415
+
     aggregator = build_aggregator(request)
     server = AggregatorServer(
         aggregator,
@@ -209,14 +220,17 @@ def serve_aggregator(request: AggregatorRequest, announce: Callable[[str], None]
         max_body=request.max_body,
     )
     children = _fork_workers(server, request) if request.workers > 1 else []
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    announce(server.url)
-    try:
+    main = threading.current_thread() is threading.main_thread()
+    try:  # a SIGTERM right after the announcement stops the server as cleanly as later ones
+        if main:
+            signal.signal(signal.SIGTERM, _raise_terminated)
+        announce(server.url)
         server.serve_forever()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _TerminatedError):
         pass
     finally:
+        if main:  # a second SIGTERM during the clean-up ends the process as by default
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
         server.server_close()
         aggregator.store.close()
         for child in children:
@@ -227,6 +241,15 @@ def serve_aggregator(request: AggregatorRequest, announce: Callable[[str], None]
         log.info("aggregator stopped")
 
 
+class _TerminatedError(Exception):
+    """SIGTERM, raised in the main thread: it interrupts ``serve_forever``'s wait at once,
+    where ``shutdown()`` would wait for its next poll (half a second)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _TerminatedError
+
+
 def _fork_workers(server: AggregatorServer, request: AggregatorRequest) -> list[int]:
     """``request.workers - 1`` child processes serving the parent's listening socket.
 
@@ -234,6 +257,8 @@ def _fork_workers(server: AggregatorServer, request: AggregatorRequest) -> list[
     back to waiting instead of blocking in ``accept``. SQLite connections must not cross a
     fork: the parent closes its store first, and every process opens its own.
     """
+    from release.nodes.aggregator_store import RegistrationStore  # noqa: PLC0415
+
     assert request.db is not None
     server.socket.setblocking(False)
     server.aggregator.store.close()

@@ -28,17 +28,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from release.nodes.aggregator import Aggregator
+from release.nodes.api import API_VERSION, API_VERSION_HEADER, BASE_PATH, MAX_BODY_BYTES
 from release.nodes.errors import EpochParameterError, PayloadDecodeError
 from release.nodes.messages import Registration
-from release.nodes.transport import API_VERSION, API_VERSION_HEADER
 
 log = logging.getLogger("release.nodes.http")
 
-#: Far above an honest registration (about 8 KiB of hex JSON).
-MAX_BODY_BYTES = 64 * 1024
 REQUEST_DEADLINE_S = 10.0
 MAX_CONNECTIONS = 64
-BASE_PATH = "/aggregator"
 _MAX_LINE = 65536
 _REGISTERED = re.compile(r"/signers/registered/([^/]*)")
 _PHRASES = {550: "Registration Round Not Yet Opened"}

@@ -64,6 +64,14 @@ class ProtocolKeyStore:
             self._db.backup(copy._db)
         return copy
 
+    @property
+    def changes(self) -> int:
+        """Rows inserted, replaced or deleted since the store was opened (SQLite's
+        ``total_changes``; an ignored insert changes nothing): an unchanged count means the
+        store holds what it held, without reading it back."""
+        with self._lock:
+            return self._db.total_changes
+
     def clear(self) -> None:
         """Forget every stored key (the regression suite reuses one store across cases)."""
         self._run("DELETE FROM protocol_keys", ())

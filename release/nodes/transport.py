@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from release.nodes.api import API_VERSION, API_VERSION_HEADER
 from release.nodes.errors import TransportError
 from release.nodes.messages import Registration
 
 #: Sent as ``signer-node-version`` so aggregator logs show which behaviour registered.
 VERSION_HEADER = "signer-node-version"
-API_VERSION_HEADER = "mithril-api-version"
-API_VERSION = "0.1.54"
 
 
 @dataclass(frozen=True)

@@ -6,36 +6,49 @@ every scenario family x every network, at every slot of N consecutive epochs.
 ``who_was_affected`` (over the cells of a run or of ``load_cells(report_dir)``) is the one
 source of "who was affected", "also improved" and "none failed" for every document. rich is only
 imported lazily (progress bar): the gate runs this package from inside the executables.
+The names below are imported on first use (PEP 562), so the tasks read the default
+parameters (``release.regression.parameters``) without loading the suite.
 """
 
-from release.regression.errors import (
-    ExpectationsError,
-    GateError,
-    RegressionError,
-    ReportError,
-    ShardError,
-)
-from release.regression.families import FAMILIES, FAMILY_NAMES
-from release.regression.gate import GateCheck, GateResult, gate
-from release.regression.impact import (
-    AffectedItem,
-    Impact,
-    ImprovedItem,
-    WhoWasAffected,
-    headline,
-    who_was_affected,
-)
-from release.regression.report_files import load_cells
-from release.regression.results import CellResult, ExpectationCheck, RunStats, Shard, SuiteResult
-from release.regression.suite import (
-    DEFAULT_EPOCHS,
-    DEFAULT_NETWORKS,
-    INCIDENT_TIME,
-    default_first_epoch,
-    merge_reports,
-    run_suite,
-)
-from release.regression.world import DEFAULT_LAGS, RUN_INTERVAL_SECONDS
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+#: The module of this package defining each public name.
+_HOMES = {
+    "errors": ("ExpectationsError", "GateError", "RegressionError", "ReportError", "ShardError"),
+    "families": ("FAMILIES", "FAMILY_NAMES"),
+    "gate": ("GateCheck", "GateResult", "gate"),
+    "impact": (
+        "AffectedItem",
+        "Impact",
+        "ImprovedItem",
+        "WhoWasAffected",
+        "headline",
+        "who_was_affected",
+    ),
+    "parameters": ("DEFAULT_EPOCHS", "DEFAULT_LAGS", "DEFAULT_NETWORKS", "RUN_INTERVAL_SECONDS"),
+    "report_files": ("load_cells",),
+    "results": ("CellResult", "ExpectationCheck", "RunStats", "Shard", "SuiteResult"),
+    "suite": ("INCIDENT_TIME", "default_first_epoch", "merge_reports", "run_suite"),
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+class _Package(types.ModuleType):
+    """This package, whose submodule ``gate`` exports the function ``gate``: Python binds a
+    submodule to its package's attribute when it first loads it, which would hide the
+    function from ``from release.regression import gate``; the function is kept instead."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, types.ModuleType) and _MODULE_OF.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "DEFAULT_EPOCHS",
@@ -69,3 +82,12 @@ __all__ = [
     "run_suite",
     "who_was_affected",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

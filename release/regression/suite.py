@@ -16,6 +16,12 @@ from release.nodes.profiles import require_profile
 from release.regression.errors import RegressionError, ReportError
 from release.regression.expectations import check_expectations, load_expectations
 from release.regression.families import FAMILY_NAMES
+from release.regression.parameters import (
+    DEFAULT_EPOCHS,
+    DEFAULT_LAGS,
+    DEFAULT_NETWORKS,
+    RUN_INTERVAL_SECONDS,
+)
 from release.regression.progress import progress_bar
 from release.regression.report_files import read_report, write_report
 from release.regression.results import CellResult, RunStats, Shard, SuiteResult
@@ -23,16 +29,12 @@ from release.regression.runner import CellRunner, matrix
 from release.regression.summary import digest, plain_words
 from release.regression.world import (
     CERTIFICATE_AGE,
-    DEFAULT_LAGS,
     ROUND_DELAY_CYCLES,
-    RUN_INTERVAL_SECONDS,
     HttpBackend,
     InProcessBackend,
     KeyRing,
 )
 
-DEFAULT_NETWORKS = ("mainnet", "preprod", "preview")
-DEFAULT_EPOCHS = 3
 #: The aggregator log line of issue #2771; runs start at the epoch it falls in by default.
 INCIDENT_TIME = datetime(2025, 11, 6, 17, 7, 14, tzinfo=UTC)
 

@@ -8,6 +8,7 @@ what it tests: signing, verifying, storing.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import tempfile
@@ -31,14 +32,9 @@ from release.nodes import (
 from release.nodes.http_server import AggregatorServer
 from release.nodes.messages import Registration
 from release.nodes.transport import HttpTransport, Reply, Transport
+from release.regression.parameters import RUN_INTERVAL_SECONDS
 from release.stm import ProtocolKey, new_protocol_key, verify_protocol_key
 
-#: The signer's ``run_interval``: 60 000 ms in the SPO guide (120 000 ms in the docker
-#: compose files). A failing registration is retried once per cycle.
-RUN_INTERVAL_SECONDS = 60
-#: The chain lags swept by default, in seconds: the aggregator's node minus the signer's
-#: (negative: the aggregator's node is behind). Both read their own node's tip.
-DEFAULT_LAGS = (-120, -60, -10, 0, 10, 60, 120)
 #: How late the aggregator opens a registration round after its epoch change in the
 #: ``epoch-boundary`` family, in run cycles (90 s with 60 s cycles; 550 until then).
 ROUND_DELAY_CYCLES = 1.5
@@ -201,12 +197,22 @@ class _SignerStores:
         self._store.close()
 
 
+#: Entries of each run-wide memo: a run sees 8 protocol keys and a few dozen certificates.
+MEMO_SIZE = 1024
+
+
+def _check_proof_bytes(raw: bytes) -> None:
+    verify_protocol_key(raw)
+
+
 class InProcessBackend(_SignerStores):
     """One aggregator per (network, profile) with an in-memory SQLite store, emptied
     before each case.
 
-    Proof-of-possession checks are memoised by key bytes across the run: the suite's signers
-    resend the same keys many times, and a key's proof does not change between cases.
+    Proof-of-possession checks and certificate validations are memoised by value across the
+    run (bounded, one memo per backend so that each run pays its own checks): the suite's
+    signers resend the same keys and certificates many times, and neither verdict changes
+    between cases. A refused key raises and is not memoised.
     """
 
     name = "in-process"
@@ -215,13 +221,11 @@ class InProcessBackend(_SignerStores):
         super().__init__()
         self._stake = stake
         self._aggregators: dict[tuple[str, str], tuple[Aggregator, ScenarioClock]] = {}
-        self._proven: set[bytes] = set()
+        self._proven = functools.lru_cache(maxsize=MEMO_SIZE)(_check_proof_bytes)
+        self._valid_opcert = functools.lru_cache(maxsize=MEMO_SIZE)(OpCert.validate)
 
     def _check_proof(self, key: bytes | ProtocolKey) -> None:
-        raw = key.raw if isinstance(key, ProtocolKey) else key
-        if raw not in self._proven:
-            verify_protocol_key(key)
-            self._proven.add(raw)
+        self._proven(key.raw if isinstance(key, ProtocolKey) else key)
 
     def open(self, network: Network, verifier: str) -> tuple[Aggregator, Transport, ScenarioClock]:
         entry = self._aggregators.get((network.name, verifier))
@@ -234,6 +238,7 @@ class InProcessBackend(_SignerStores):
                 RegistrationStore(),
                 clock,
                 proof_check=self._check_proof,
+                opcert_check=self._valid_opcert,
             )
             entry = self._aggregators[(network.name, verifier)] = (aggregator, clock)
         aggregator, clock = entry
@@ -448,7 +453,7 @@ class Stage:
         while slot < stop:
             view = self.aggregator_view(slot)
             recording = view[0] + 1
-            before = self.signer_store.load(recording)
+            before = self.signer_store.changes
             reason = self.cycle(credentials, slot, profile)
             slots.append(slot)
             if reason is None:
@@ -457,7 +462,7 @@ class Stage:
                 return Loop(True, retries, start, epoch_end, tuple(slots), said, recording)
             detail = detail or reason  # the first refusal: what the operator's log shows first
             step = 1
-            jumped = self.skip_unchanged and self.signer_store.load(recording) == before
+            jumped = self.skip_unchanged and self.signer_store.changes == before
             if jumped:
                 change = next_change(self.network, slot, self.lag_slots, self.clock.round_opens_at)
                 step = max(1, -(-(change - slot) // self.run_slots))

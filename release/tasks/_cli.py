@@ -7,20 +7,30 @@ import inspect
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import invoke
 from invoke.exceptions import Exit
-from rich.console import Console
 
 from release.errors import ReleaseToolError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 #: Exit status for bad input or a refused operation (1 is kept for "checked and invalid").
 EXIT_ERROR = 2
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console(stderr=True, highlight=False)
+
+@functools.cache
+def console() -> Console:
+    """The tasks' console on stderr, made on first use: importing rich takes longer than
+    ``inv --list`` is given."""
+    from rich.console import Console  # noqa: PLC0415
+
+    return Console(stderr=True, highlight=False)
+
 
 #: The only short options, one meaning each in every task; every other option is long only.
 SHORT_OPTIONS = {

@@ -8,16 +8,20 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke import Context
-from rich.table import Table
 
-from release.bench import Figure
 from release.errors import ReleaseToolError
 from release.tasks._cli import console, emit_json, reports_errors, task
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from release.bench import Figure
+
 #: Areas in the order they are run; each is a module ``release.bench.<area>``.
-AREAS = ("kes", "nodes", "regression", "distribution", "publish", "pipeline")
+AREAS = ("kes", "nodes", "regression", "distribution", "publish", "pipeline", "startup")
 
 
 def _load_area(area: str) -> object:
@@ -27,6 +31,8 @@ def _load_area(area: str) -> object:
 
 
 def _table(figures: list[Figure]) -> Table:
+    from rich.table import Table  # noqa: PLC0415
+
     table = Table(title="benchmarks")
     for column in ("area", "figure", "value", "unit", "target", "ok"):
         table.add_column(column)
@@ -60,7 +66,7 @@ def bench(
     figures: list[Figure] = []
     started = time.time()
     for area, module in modules.items():
-        console.print(f"[bold]measuring {area}[/bold]")
+        console().print(f"[bold]measuring {area}[/bold]")
         figures.extend(module.run(quick))  # type: ignore[attr-defined]
     document = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -70,7 +76,7 @@ def bench(
         "figures": [figure.as_json() for figure in figures],
     }
     Path(out).write_text(jsonlib.dumps(document, indent=2) + "\n")
-    console.print(_table(figures))
-    console.print(f"written to {out}")
+    console().print(_table(figures))
+    console().print(f"written to {out}")
     if json:
         emit_json(document)

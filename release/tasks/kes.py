@@ -14,10 +14,6 @@ from typing import NamedTuple
 from invoke import Context
 from invoke.exceptions import Exit
 
-from release import kes
-from release._fs import DATA_MODE, SECRET_FILE_MODE, atomic_write
-from release.chain import get_network, load_networks, parse_time
-from release.diagnostics import check_operator_keys
 from release.errors import ReleaseToolError
 from release.tasks._cli import emit_json, reports_errors, required_non_negative, task
 
@@ -63,6 +59,8 @@ class _Output(NamedTuple):
 
 def _write(outputs: Sequence[_Output], *, force: bool, dry_run: bool) -> list[str]:
     """Write each file (secrets with mode 0600); the paths, for the report."""
+    from release._fs import DATA_MODE, SECRET_FILE_MODE, atomic_write  # noqa: PLC0415
+
     if not dry_run:
         for output in outputs:
             mode = SECRET_FILE_MODE if output.secret else DATA_MODE
@@ -100,6 +98,8 @@ def keygen(
     json: bool = False,
 ) -> None:
     """Generate a Sum6 KES key pair as cardano-cli text envelopes (signing key mode 0600)."""
+    from release import kes  # noqa: PLC0415
+
     raw_seed = _hex_argument(seed, "seed", kes.SEED_SIZE) if seed else os.urandom(kes.SEED_SIZE)
     sk, vk = kes.keygen(raw_seed)
     written = _write(
@@ -137,6 +137,8 @@ def cold_keygen(
     json: bool = False,
 ) -> None:
     """Generate a stake pool cold key pair and issue counter (for test pools and drills)."""
+    from release import kes  # noqa: PLC0415
+
     cold_seed = os.urandom(kes.SEED_SIZE)
     cold_vk = kes.cold_verification_key(cold_seed)
     written = _write(
@@ -184,6 +186,9 @@ def issue_opcert(
     json: bool = False,
 ) -> None:
     """Issue an operational certificate, as `cardano-cli node issue-op-cert` does."""
+    from release import kes  # noqa: PLC0415
+    from release._fs import atomic_write  # noqa: PLC0415
+
     start = required_non_negative(
         kes_period, "kes-period", "the absolute KES period the certificate starts at"
     )
@@ -231,6 +236,8 @@ def issue_opcert(
 @reports_errors
 def inspect(c: Context, file: str, json: bool = False) -> None:
     """Describe a KES key, cold key, operational certificate or issue counter file."""
+    from release import kes  # noqa: PLC0415
+
     _report({"file": file, **kes.load_envelope_file(file, "file", kes.describe)}, json)
 
 
@@ -253,6 +260,8 @@ def verify(
     json: bool = False,
 ) -> None:
     """Verify a Sum6 KES signature at a period: exit 0 if valid, 1 if not."""
+    from release import kes  # noqa: PLC0415
+
     at = required_non_negative(period, "period", "evolutions since the certificate's start")
     if at > kes.MAX_PERIOD:
         raise ReleaseToolError(f"--period {at} is past a Sum6 key's life: give 0..{kes.MAX_PERIOD}")
@@ -276,6 +285,8 @@ def verify(
 
 def _signed_at(period: int | None) -> str:
     """Where a signature that failed at the asked period was made, if anywhere."""
+    from release import kes  # noqa: PLC0415
+
     if period is None:
         return f"none of 0..{kes.MAX_PERIOD} (another key or another message)"
     return str(period)
@@ -302,6 +313,10 @@ def check(
     json: bool = False,
 ) -> None:
     """Check a KES key and certificate: pool, match, periods, expiry; exit 1 if action is needed."""
+    from release import kes  # noqa: PLC0415
+    from release.chain import get_network, load_networks, parse_time  # noqa: PLC0415
+    from release.diagnostics import check_operator_keys  # noqa: PLC0415
+
     custom = load_networks(networks_file) if networks_file else None
     moment = parse_time(at) if at else datetime.now(UTC)
     result = check_operator_keys(

@@ -11,15 +11,8 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 from release.errors import ReleaseToolError
-from release.nodes import AGGREGATOR_PROFILES, SIGNER_PROFILES
-from release.nodes.commands import (
-    AggregatorRequest,
-    SignerRequest,
-    check_aggregator,
-    register_signer,
-    serve_aggregator,
-)
-from release.nodes.http_server import BASE_PATH
+from release.nodes.api import BASE_PATH
+from release.nodes.profiles import AGGREGATOR_PROFILES, SIGNER_PROFILES
 from release.tasks._cli import emit_json, non_negative, reports_errors, task
 
 _CLOCK_HELP = {
@@ -66,6 +59,12 @@ def aggregator(
     json: bool = False,
 ) -> None:
     """Serve Mithril's signer registration API until interrupted (prints the URL first)."""
+    from release.nodes.commands import (  # noqa: PLC0415
+        AggregatorRequest,
+        check_aggregator,
+        serve_aggregator,
+    )
+
     request = AggregatorRequest(
         network=network,
         verifier=verifier,
@@ -126,6 +125,8 @@ def signer(
     json: bool = False,
 ) -> None:
     """Register a pool's signer once with an aggregator; exit 1 when it is refused."""
+    from release.nodes.commands import SignerRequest, register_signer  # noqa: PLC0415
+
     report = register_signer(
         SignerRequest(
             kes_key=Path(kes_key),

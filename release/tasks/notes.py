@@ -6,35 +6,17 @@ from __future__ import annotations
 import datetime
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke import Context
 
-from release._fs import atomic_write
-from release.config import ReleaseConfig, load_config
-from release.distribution._git import file_at
-from release.distribution.errors import VersionError
-from release.distribution.versions import parse_distribution_version
 from release.errors import ReleaseToolError
-from release.notes import (
-    blog_post_path,
-    find_blog_post,
-    load_report,
-    new_blog_post,
-    render_rollback,
-    render_upgrade,
-    update_blog_post,
-)
-from release.notes.regression import REPORT_FILE, RegressionReport
-from release.notes.sources import (
-    RepositoryFacts,
-    blog_update_input,
-    new_post_input,
-    rollback_input,
-    upgrade_input,
-)
-from release.pipeline.plan import blog_post_on, main_post_refs
-from release.sandbox import SandboxState, sandbox_status
 from release.tasks._cli import console, emit_json, reports_errors, task
+
+if TYPE_CHECKING:
+    from release.config import ReleaseConfig
+    from release.notes.regression import RegressionReport
+    from release.notes.sources import RepositoryFacts
 
 _COMMON_HELP = {
     "config": "release.toml to use (default: ./release.toml, else the sandbox's)",
@@ -46,10 +28,15 @@ _COMMON_HELP = {
 
 def _facts(config_path: str) -> RepositoryFacts:
     """What the notes are rendered from: the repository of the chosen release.toml."""
+    from release.notes.sources import RepositoryFacts  # noqa: PLC0415
+
     return RepositoryFacts(_config(config_path))
 
 
 def _config(path: str) -> ReleaseConfig:
+    from release.config import load_config  # noqa: PLC0415
+    from release.sandbox import SandboxState, sandbox_status  # noqa: PLC0415
+
     if path:
         return load_config(Path(path))
     if Path("release.toml").exists():
@@ -64,6 +51,10 @@ def _config(path: str) -> ReleaseConfig:
 
 def _report(directory: str, facts: RepositoryFacts) -> RegressionReport:
     """``--report DIR``, else the report the newest hotfix's gate wrote in the workdir."""
+    from release.distribution.versions import parse_distribution_version  # noqa: PLC0415
+    from release.notes import load_report  # noqa: PLC0415
+    from release.notes.regression import REPORT_FILE  # noqa: PLC0415
+
     if directory:
         return load_report(Path(directory))
     workdir = facts.config.workdir
@@ -86,6 +77,9 @@ def _public_key(path: str, facts: RepositoryFacts) -> Path:
 
 
 def _is_distribution(name: str) -> bool:
+    from release.distribution.errors import VersionError  # noqa: PLC0415
+    from release.distribution.versions import parse_distribution_version  # noqa: PLC0415
+
     try:
         parse_distribution_version(name)
     except VersionError:
@@ -95,12 +89,16 @@ def _is_distribution(name: str) -> bool:
 
 def _deliver(document: str, text: str, out: str, *, dry_run: bool, json: bool) -> None:
     """Print the document, or write it to ``out``; report where with --json."""
+    from release._fs import atomic_write  # noqa: PLC0415
+
     if out and not dry_run:
         atomic_write(Path(out), text)
     if json:
         emit_json({"document": document, "path": out or None, "dry_run": dry_run, "text": text})
     elif out:
-        console.print(f"{document}: {'would write' if dry_run else 'wrote'} {out}", soft_wrap=True)
+        console().print(
+            f"{document}: {'would write' if dry_run else 'wrote'} {out}", soft_wrap=True
+        )
     else:
         sys.stdout.write(text)
 
@@ -130,6 +128,9 @@ def rollback(
     json: bool = False,
 ) -> None:
     """Render rollback.md: the version SPOs return to until the fix ships, and how."""
+    from release.notes import render_rollback  # noqa: PLC0415
+    from release.notes.sources import rollback_input  # noqa: PLC0415
+
     facts = _facts(config)
     data = rollback_input(
         facts,
@@ -174,6 +175,9 @@ def upgrade(
     json: bool = False,
 ) -> None:
     """Render upgrade.md: what the hotfix changes, who was hit, how to upgrade and check."""
+    from release.notes import render_upgrade  # noqa: PLC0415
+    from release.notes.sources import upgrade_input  # noqa: PLC0415
+
     facts = _facts(config)
     data = upgrade_input(
         facts,
@@ -219,6 +223,10 @@ def blog(
     json: bool = False,
 ) -> None:
     """Render the distribution's dev blog post: updated for a hotfix, or written anew."""
+    from release.distribution.versions import parse_distribution_version  # noqa: PLC0415
+    from release.notes import blog_post_path, new_blog_post, update_blog_post  # noqa: PLC0415
+    from release.notes.sources import blog_update_input, new_post_input  # noqa: PLC0415
+
     facts = _facts(config)
     release_config = facts.config
     tag = tag or facts.latest_release()
@@ -246,6 +254,10 @@ def _published_post(
 ) -> tuple[str, str] | None:
     """The distribution's post (path, text): in the work tree, else on main (Mithril adds
     it there after the tag, so a hotfix branch checked out here does not have it)."""
+    from release.distribution._git import file_at  # noqa: PLC0415
+    from release.notes import find_blog_post  # noqa: PLC0415
+    from release.pipeline.plan import blog_post_on, main_post_refs  # noqa: PLC0415
+
     local = find_blog_post(blog_dir, distribution)
     if local is not None:
         return str(local.relative_to(facts.config.root)), local.read_text(encoding="utf-8")

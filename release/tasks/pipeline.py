@@ -7,32 +7,22 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke import Collection, Context, Task
 from invoke.exceptions import Exit
-from rich.console import Console
 
-from release.config import ReleaseConfig
 from release.errors import ReleaseToolError
-from release.pipeline import (
-    HotfixOptions,
-    SilentDisplay,
-    StepFailedError,
-    StepReport,
-    prepare,
-    run_hotfix,
-)
-from release.pipeline._engine import Display, StepState
-from release.pipeline._journal import Journal
-from release.pipeline._results import result_json, store_location
-from release.pipeline._run import lock_holder
-from release.pipeline._select import Selection, select_config
-from release.pipeline._target import latest_hotfix_tag
-from release.pipeline.hotfix import HotfixRun
-from release.pipeline.plan import plan_lines
-from release.pipeline.promote import PromoteOptions, PromoteRun, prepare_promote, run_promote
 from release.tasks._cli import EXIT_ERROR, console, emit_json, reports_errors, task
-from release.tasks._progress import ConsoleDisplay, steps_table
+
+if TYPE_CHECKING:
+    from release.config import ReleaseConfig
+    from release.pipeline import StepReport
+    from release.pipeline._engine import Display
+    from release.pipeline._journal import Journal
+    from release.pipeline._select import Selection
+    from release.pipeline.hotfix import HotfixRun
+    from release.pipeline.promote import PromoteRun
 
 _COMMON_HELP = {
     "config": "release.toml to use (default: ./release.toml, else the embedded sandbox)",
@@ -70,12 +60,15 @@ def _confirm(selection: Selection, question: str, *, yes: bool, dry_run: bool) -
         return
     if not sys.stdin.isatty():
         raise ReleaseToolError(f"{question}: pass --yes to run without a terminal")
-    answer = console.input(f"{question} [y/N] ")
+    answer = console().input(f"{question} [y/N] ")
     if answer.strip().lower() not in ("y", "yes"):
         raise ReleaseToolError("stopped: nothing was changed")
 
 
 def _show_plan(run: HotfixRun, selection: Selection) -> None:
+    from release.pipeline._results import store_location  # noqa: PLC0415
+    from release.pipeline.plan import plan_lines  # noqa: PLC0415
+
     config, plan = run.config, run.plan
     where = "the embedded sandbox" if selection.sandbox else str(config.source)
     changes = ", ".join(
@@ -91,12 +84,12 @@ def _show_plan(run: HotfixRun, selection: Selection) -> None:
         ("publish", f"{config.publish.backend}: {store_location(config)}"),
     ]
     if selection.note:
-        console.print(selection.note, soft_wrap=True)
-    console.print(
+        console().print(selection.note, soft_wrap=True)
+    console().print(
         f"[bold]{config.name} {run.target.tag}[/bold]" + (" (dry run)" if run.dry_run else "")
     )
     for label, value in lines:
-        console.print(f"  {label:<11} {value}", soft_wrap=True, highlight=False, markup=False)
+        console().print(f"  {label:<11} {value}", soft_wrap=True, highlight=False, markup=False)
 
 
 def _hotfix_task(
@@ -115,6 +108,9 @@ def _hotfix_task(
     targets: list[str] | None = None,
     tag: str = "",
 ) -> None:
+    from release.pipeline import HotfixOptions, prepare, run_hotfix  # noqa: PLC0415
+    from release.pipeline._select import select_config  # noqa: PLC0415
+
     if base and tag:
         raise ReleaseToolError("--base and --tag both choose the hotfix: pass one of them")
     options = HotfixOptions(
@@ -158,7 +154,11 @@ def _execute(
     notes: Callable[[], dict[str, Path]],
     json: bool,
 ) -> None:
-    display: Display = ConsoleDisplay(console)
+    from release.pipeline import StepFailedError  # noqa: PLC0415
+    from release.pipeline._results import result_json  # noqa: PLC0415
+    from release.tasks._progress import ConsoleDisplay  # noqa: PLC0415
+
+    display: Display = ConsoleDisplay(console())
     try:
         reports = steps(display)
     except StepFailedError as failure:
@@ -193,6 +193,8 @@ def _execute(
 
 
 def _pull_requests(run: HotfixRun | PromoteRun) -> dict[str, str]:
+    from release.pipeline.promote import PromoteRun  # noqa: PLC0415
+
     return run.pull_requests if isinstance(run, PromoteRun) else {}
 
 
@@ -201,18 +203,18 @@ def _summarise(document: dict[str, object]) -> None:
     if isinstance(release, dict):
         where = release.get("path") or release.get("url")
         assets = release["assets"]
-        console.print(
+        console().print(
             f"release {document['tag']}: {release['state']}, {len(assets)} assets, {where}",
             soft_wrap=True,
         )
     for branch, url in dict(document["pull_requests"]).items():  # type: ignore[call-overload]
-        console.print(f"  pull request ({branch}): {url}", soft_wrap=True, highlight=False)
+        console().print(f"  pull request ({branch}): {url}", soft_wrap=True, highlight=False)
     notes = document["notes"]
     if isinstance(notes, dict):
         for name, path in notes.items():
-            console.print(f"  {name}: {path}", soft_wrap=True, highlight=False)
+            console().print(f"  {name}: {path}", soft_wrap=True, highlight=False)
     if not document["complete"]:
-        console.print(
+        console().print(
             "[yellow]steps left to do: run again without --dry-run[/yellow]"
             if document["dry_run"]
             else "[yellow]some steps are not done[/yellow]"
@@ -301,11 +303,14 @@ def _promote_task(
     json: bool,
     until: str | None,
 ) -> None:
+    from release.pipeline._select import select_config  # noqa: PLC0415
+    from release.pipeline.promote import PromoteOptions, prepare_promote, run_promote  # noqa: PLC0415
+
     options = PromoteOptions(tag=tag_name, date=_date(date), dry_run=dry_run)
     with select_config(config or None, cwd=Path.cwd(), dry_run=dry_run, create=False) as selection:
         run = prepare_promote(selection.config, options)
         if selection.note:
-            console.print(selection.note, soft_wrap=True)
+            console().print(selection.note, soft_wrap=True)
         _confirm(selection, f"promote {tag_name} to the latest release", yes=yes, dry_run=dry_run)
         _execute(
             lambda display: run_promote(run, display=display, until=until).steps,
@@ -361,6 +366,16 @@ release = _promote_slice(
 @reports_errors
 def status(c: Context, tag: str = "", config: str = "", json: bool = False) -> None:
     """What is done and what is left: the hotfix steps, then the promotion steps."""
+    from rich.console import Console  # noqa: PLC0415
+
+    from release.pipeline import HotfixOptions, SilentDisplay, prepare, run_hotfix  # noqa: PLC0415
+    from release.pipeline._run import lock_holder  # noqa: PLC0415
+    from release.pipeline._select import select_config  # noqa: PLC0415
+    from release.pipeline._target import latest_hotfix_tag  # noqa: PLC0415
+    from release.pipeline.plan import plan_lines  # noqa: PLC0415
+    from release.pipeline.promote import PromoteOptions, prepare_promote, run_promote  # noqa: PLC0415
+    from release.tasks._progress import steps_table  # noqa: PLC0415
+
     with select_config(config or None, cwd=Path.cwd(), dry_run=True) as selection:
         run = prepare(selection.config, HotfixOptions(dry_run=True, tag=tag or None))
         latest = latest_hotfix_tag(run.repo)
@@ -412,6 +427,8 @@ def _as_recorded(
 
 
 def _as_seen(report: StepReport, journal: Journal, running: str | None) -> StepReport:
+    from release.pipeline._engine import StepState  # noqa: PLC0415
+
     if (
         report.state is StepState.DONE
         and report.name == "preflight"
@@ -424,6 +441,8 @@ def _as_seen(report: StepReport, journal: Journal, running: str | None) -> StepR
 
 
 def _dry_steps(steps: Callable[[], list[StepReport]]) -> list[StepReport]:
+    from release.pipeline import StepFailedError  # noqa: PLC0415
+
     try:
         return steps()
     except StepFailedError as failure:

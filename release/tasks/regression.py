@@ -5,23 +5,22 @@ from __future__ import annotations
 import glob
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke import Context
 from invoke.exceptions import Exit
 
-from release.chain import load_networks
 from release.errors import ReleaseToolError
-from release.regression import (
+from release.regression.parameters import (
     DEFAULT_EPOCHS,
     DEFAULT_LAGS,
     DEFAULT_NETWORKS,
     RUN_INTERVAL_SECONDS,
-    SuiteResult,
-    merge_reports,
-    run_suite,
 )
-from release.regression.progress import wanted as progress_wanted
 from release.tasks._cli import emit_json, non_negative, reports_errors, task
+
+if TYPE_CHECKING:
+    from release.regression import SuiteResult
 
 DEFAULT_REPORT = "regression-report"
 
@@ -91,6 +90,10 @@ def regression(
 ) -> None:
     """Every signer x aggregator x scenario x network at every slot and chain lag; exit 1
     on regression."""
+    from release.chain import load_networks  # noqa: PLC0415
+    from release.regression import run_suite  # noqa: PLC0415
+    from release.regression.progress import wanted as progress_wanted  # noqa: PLC0415
+
     names = _names(networks)
     try:
         lag_values = [float(lag) for lag in _names(lags)]
@@ -127,6 +130,8 @@ def regression(
 @reports_errors
 def merge(c: Context, reports: str, out: str = DEFAULT_REPORT, json: bool = False) -> None:
     """Join shard reports of one run into one report; exit 1 on regression."""
+    from release.regression import merge_reports  # noqa: PLC0415
+
     directories: list[str] = []
     for pattern in _names(reports):
         matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]

@@ -7,7 +7,6 @@ from pathlib import Path
 from invoke import Context
 
 from release.errors import ReleaseToolError
-from release.sandbox import prepare_sandbox, sandbox_status
 from release.tasks._cli import console, emit_json, reports_errors, task
 
 
@@ -24,6 +23,8 @@ def sandbox(
     c: Context, reset: bool = False, path: str = ".", dry_run: bool = False, json: bool = False
 ) -> None:
     """Create the embedded sandbox: a Mithril-shaped repository at 2543.0 to try the flow on."""
+    from release.sandbox import prepare_sandbox, sandbox_status  # noqa: PLC0415
+
     base = Path(path)
     if not base.is_dir():
         raise ReleaseToolError(f"--path {path} is not a directory: create it, or pass another")
@@ -46,7 +47,7 @@ def sandbox(
         )
         return
     headline = f"would {action.value}" if dry_run else action.past
-    console.print(
+    console().print(
         f"sandbox {headline}: {root}" + (f" ({reason})" if reason else ""), soft_wrap=True
     )
-    console.print(f"config: {config}", soft_wrap=True)
+    console().print(f"config: {config}", soft_wrap=True)
