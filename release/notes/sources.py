@@ -16,6 +16,7 @@ from release.distribution._git import component_version_at, open_repository, tag
 from release.distribution.build import archive_name
 from release.distribution.bump import counted_changes
 from release.distribution.signing import MINISIGN_PUBLIC_KEY_FILE, read_minisign_public_key
+from release.distribution.targets import host_requirements_markdown
 from release.distribution.versions import (
     HOTFIX_NAME,
     DistributionVersion,
@@ -41,12 +42,6 @@ from release.notes.regression import RegressionReport
 from release.notes.release_body import ReleaseBodyInput
 from release.notes.spo import NOTE_FILES, ComponentUpgrade, RollbackInput, UpgradeInput
 
-#: What a host needs to run the executables the builtin builders ship (the notes say it).
-HOST_REQUIREMENTS = (
-    "The signer and aggregator executables are Python zipapps: they need `python3` 3.11 or "
-    "later, with the Python packages PyNaCl, cbor2, bech32 and pyblst installed for it "
-    "(`python3 -m pip install pynacl cbor2 bech32 pyblst`)."
-)
 #: Builtin builder names marking the signer and the aggregator among the components.
 SIGNER_BUILDER = "signer"
 AGGREGATOR_BUILDER = "aggregator"
@@ -309,7 +304,7 @@ def upgrade_input(
         verification=verification(config, public_key),
         networks=load_networks(config.root / config.networks_file),
         regression=report.summary(candidate),
-        host_requirements=HOST_REQUIREMENTS,
+        host_requirements=host_requirements_markdown(config.targets),
     )
 
 
@@ -399,7 +394,7 @@ def release_body_input(
         verification=verification(config, public_key),
         regression=None if report is None else report.summary(candidate),
         impact=None if report is None else impact_of(facts, report, broken=base, fixed=release),
-        host_requirements=HOST_REQUIREMENTS,
+        host_requirements=host_requirements_markdown(config.targets),
         fixes=fixes,
         operator_notes=tuple(
             (name, config.asset_url.format(tag=tag, name=name)) for name in operator_notes

@@ -30,6 +30,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -144,11 +145,19 @@ def gate(
     report_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gate-") as scratch:
         runner = _Runner(python, Path(scratch) / "pex-root")
-        checks = _suite_checks(runner, signer_exe, aggregator_exe, report_dir, networks, epochs)
+        # The suite runs in its own process while the incident is replayed: the two share
+        # no state, and the gate then costs little more than the suite.
+        suites = _start_suites(runner, signer_exe, aggregator_exe, report_dir, networks, epochs)
         try:
-            checks += _Incident(runner, signer_exe, aggregator_exe, Path(scratch)).replay()
+            incident = _Incident(runner, signer_exe, aggregator_exe, Path(scratch)).replay()
         except GateError as failure:
-            checks.append(GateCheck("incident replayed over HTTP", False, str(failure)))
+            incident = [GateCheck("incident replayed over HTTP", False, str(failure))]
+        except BaseException:
+            for suite in suites:
+                suite.process.kill()
+                suite.process.wait()
+            raise
+        checks = _finish_suites(suites) + incident
     checks += _structure_checks(executables, here)
     passed = all(check.passed for check in checks)
     failed = [check for check in checks if not check.passed]
@@ -296,15 +305,21 @@ def _structure_checks(executables: Mapping[str, Mapping[str, Path]], here: str) 
     return checks
 
 
-def _suite_checks(
+@dataclass
+class _RunningSuite:
+    name: str
+    process: subprocess.Popen[str]
+
+
+def _start_suites(
     runner: _Runner,
     signer_exe: Path,
     aggregator_exe: Path,
     report_dir: Path,
     networks: Sequence[str | Network],
     epochs: int,
-) -> list[GateCheck]:
-    """The suite inside each distinct executable (once when both pack the same files)."""
+) -> list[_RunningSuite]:
+    """Start the suite inside each distinct executable (once when both pack the same files)."""
     archives = [signer_exe]
     if _archive_fingerprint(aggregator_exe) != _archive_fingerprint(signer_exe):
         archives.append(aggregator_exe)
@@ -316,31 +331,45 @@ def _suite_checks(
             "epochs": epochs,
         }
     )
-    checks = []
+    running = []
     for archive in archives:
         target = report_dir if archive == signer_exe else report_dir / "aggregator-archive"
-        name = f"suite inside {archive.name}"
         command, environment = runner.suite_command(archive.resolve(), str(target), request)
+        process = subprocess.Popen(
+            dying_with_us(command),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=report_dir,
+            env=environment,
+        )
+        running.append(_RunningSuite(f"suite inside {archive.name}", process))
+    return running
+
+
+def _finish_suites(running: Sequence[_RunningSuite]) -> list[GateCheck]:
+    """Wait for each suite (within ``SUITE_TIMEOUT_S`` of now) and read its verdict."""
+    deadline = time.monotonic() + SUITE_TIMEOUT_S
+    checks = []
+    for suite in running:
         try:
-            completed = subprocess.run(
-                dying_with_us(command),
-                check=False,
-                capture_output=True,
-                text=True,
-                timeout=SUITE_TIMEOUT_S,
-                cwd=report_dir,
-                env=environment,
+            stdout, stderr = suite.process.communicate(
+                timeout=max(0.0, deadline - time.monotonic())
             )
         except subprocess.TimeoutExpired:
-            checks.append(GateCheck(name, False, f"did not finish within {SUITE_TIMEOUT_S} s"))
+            suite.process.kill()
+            suite.process.communicate()
+            checks.append(
+                GateCheck(suite.name, False, f"did not finish within {SUITE_TIMEOUT_S} s")
+            )
             continue
-        outcome = _last_json_line(completed.stdout)
+        outcome = _last_json_line(stdout)
         if outcome is None or "error" in outcome:
-            problem = outcome["error"] if outcome else _tail(completed.stderr)
-            checks.append(GateCheck(name, False, f"could not run ({problem})"))
+            problem = outcome["error"] if outcome else _tail(stderr)
+            checks.append(GateCheck(suite.name, False, f"could not run ({problem})"))
         else:
             checks.append(
-                GateCheck(name, bool(outcome["passed"]), outcome["summary"].splitlines()[0])
+                GateCheck(suite.name, bool(outcome["passed"]), outcome["summary"].splitlines()[0])
             )
     return checks
 
