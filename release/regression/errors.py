@@ -22,4 +22,5 @@ class ExpectationsError(RegressionError):
 
 
 class GateError(RegressionError):
-    """Executables that cannot be run by the gate at all (missing, not a zipapp)."""
+    """Executables the gate cannot run at all (missing, not executable, not this machine's
+    target)."""
