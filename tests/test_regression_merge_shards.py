@@ -8,6 +8,7 @@ import pytest
 from conftest import inv
 
 from release.regression import run_suite
+from release.regression.results import CellKey, Shard
 
 SMALL = {"networks": ["preview"], "epochs": 1, "scenarios": ["restart"]}
 
@@ -47,3 +48,17 @@ def test_an_incomplete_or_repeated_set_of_shards_is_refused(shards, reports, mes
     assert f"error: {message}" in " ".join(result.stderr.split())
     assert "PASSED" not in result.stdout + result.stderr
     assert _files(out) == before
+
+
+def test_shards_partition_the_matrix_dealt_back_and_forth():
+    """Every cell in exactly one slice, whatever N; slices dealt 1..N then N..1 so that
+    neighbouring cells (which cost alike) are spread over the slices."""
+    cells = [CellKey("preview", "s", "a", f"scenario-{n}") for n in range(23)]
+    for count in range(1, 6):
+        slices = [Shard(k, count).select(cells) for k in range(1, count + 1)]
+        assert sorted(c.scenario for part in slices for c in part) == sorted(
+            c.scenario for c in cells
+        )
+    first, second = (Shard(k, 2).select(cells[:8]) for k in (1, 2))
+    assert [cells.index(c) for c in first] == [0, 3, 4, 7]
+    assert [cells.index(c) for c in second] == [1, 2, 5, 6]

@@ -84,7 +84,13 @@ networks = [
     network_from_table(name, table, where="gate") if table else name
     for name, table in request["networks"]
 ]
-result = run_suite(networks, request["epochs"], report_dir=report_dir)
+if request.get("merge"):
+    from release.regression import merge_reports
+    result = merge_reports(request["merge"], report_dir)
+else:
+    result = run_suite(
+        networks, request["epochs"], report_dir=report_dir, shard=request.get("shard")
+    )
 outside = sorted(
     name + " (" + module.__file__ + ")" for name, module in list(sys.modules.items())
     if getattr(module, "__file__", None)
@@ -147,17 +153,26 @@ def gate(
         runner = _Runner(python, Path(scratch) / "pex-root")
         # The suite runs in its own process while the incident is replayed: the two share
         # no state, and the gate then costs little more than the suite.
-        suites = _start_suites(runner, signer_exe, aggregator_exe, report_dir, networks, epochs)
+        request = {
+            "networks": [
+                [n.name, n.as_json()] if isinstance(n, Network) else [n, None] for n in networks
+            ],
+            "epochs": epochs,
+        }
+        suites = _start_suites(
+            runner, (signer_exe, aggregator_exe), report_dir, Path(scratch), request
+        )
         try:
             incident = _Incident(runner, signer_exe, aggregator_exe, Path(scratch)).replay()
         except GateError as failure:
             incident = [GateCheck("incident replayed over HTTP", False, str(failure))]
         except BaseException:
             for suite in suites:
-                suite.process.kill()
-                suite.process.wait()
+                for process in suite.processes:
+                    process.kill()
+                    process.wait()
             raise
-        checks = _finish_suites(suites) + incident
+        checks = _finish_suites(runner, suites, request) + incident
     checks += _structure_checks(executables, here)
     passed = all(check.passed for check in checks)
     failed = [check for check in checks if not check.passed]
@@ -305,73 +320,104 @@ def _structure_checks(executables: Mapping[str, Mapping[str, Path]], here: str) 
     return checks
 
 
+#: Processes the suite is split over (balanced shards, merged inside the executable): the
+#: gate's machines have two cores, and the incident replay fits beside them.
+SUITE_SHARDS = 2
+
+
 @dataclass
 class _RunningSuite:
+    """The suite inside one executable, running as shards."""
+
     name: str
-    process: subprocess.Popen[str]
+    archive: Path
+    #: Where the merged report goes.
+    report_dir: Path
+    shard_dirs: list[Path]
+    processes: list[subprocess.Popen[str]]
 
 
 def _start_suites(
     runner: _Runner,
-    signer_exe: Path,
-    aggregator_exe: Path,
+    executables: Sequence[Path],
     report_dir: Path,
-    networks: Sequence[str | Network],
-    epochs: int,
+    scratch: Path,
+    request: Mapping[str, object],
 ) -> list[_RunningSuite]:
-    """Start the suite inside each distinct executable (once when both pack the same files)."""
-    archives = [signer_exe]
-    if _archive_fingerprint(aggregator_exe) != _archive_fingerprint(signer_exe):
-        archives.append(aggregator_exe)
-    request = json.dumps(
-        {
-            "networks": [
-                [n.name, n.as_json()] if isinstance(n, Network) else [n, None] for n in networks
-            ],
-            "epochs": epochs,
-        }
-    )
+    """Start the suite inside each distinct executable (once when both pack the same files),
+    split over :data:`SUITE_SHARDS` processes (fewer on a machine with fewer cores)."""
+    archives = [executables[0]]
+    if _archive_fingerprint(executables[1]) != _archive_fingerprint(executables[0]):
+        archives.append(executables[1])
+    count = max(1, min(SUITE_SHARDS, os.cpu_count() or 1))
     running = []
     for archive in archives:
-        target = report_dir if archive == signer_exe else report_dir / "aggregator-archive"
-        command, environment = runner.suite_command(archive.resolve(), str(target), request)
-        process = subprocess.Popen(
-            dying_with_us(command),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=report_dir,
-            env=environment,
+        target = report_dir if archive == archives[0] else report_dir / "aggregator-archive"
+        dirs = [scratch / f"{archive.name}-shard-{k}" for k in range(1, count + 1)]
+        processes = [
+            _suite_process(runner, archive, directory, {**request, "shard": f"{k}/{count}"})
+            for k, directory in enumerate(dirs, 1)
+        ]
+        running.append(
+            _RunningSuite(f"suite inside {archive.name}", archive, target, dirs, processes)
         )
-        running.append(_RunningSuite(f"suite inside {archive.name}", process))
     return running
 
 
-def _finish_suites(running: Sequence[_RunningSuite]) -> list[GateCheck]:
-    """Wait for each suite (within ``SUITE_TIMEOUT_S`` of now) and read its verdict."""
+def _suite_process(
+    runner: _Runner, archive: Path, report_dir: Path, request: Mapping[str, object]
+) -> subprocess.Popen[str]:
+    command, environment = runner.suite_command(
+        archive.resolve(), str(report_dir), json.dumps(request)
+    )
+    report_dir.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        dying_with_us(command),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=report_dir,
+        env=environment,
+    )
+
+
+def _finish_suites(
+    runner: _Runner, running: Sequence[_RunningSuite], request: Mapping[str, object]
+) -> list[GateCheck]:
+    """Wait for every shard (within ``SUITE_TIMEOUT_S`` of now), then merge them inside the
+    executable: its verdict is the check."""
     deadline = time.monotonic() + SUITE_TIMEOUT_S
     checks = []
     for suite in running:
-        try:
-            stdout, stderr = suite.process.communicate(
-                timeout=max(0.0, deadline - time.monotonic())
-            )
-        except subprocess.TimeoutExpired:
-            suite.process.kill()
-            suite.process.communicate()
-            checks.append(
-                GateCheck(suite.name, False, f"did not finish within {SUITE_TIMEOUT_S} s")
-            )
-            continue
-        outcome = _last_json_line(stdout)
-        if outcome is None or "error" in outcome:
-            problem = outcome["error"] if outcome else _tail(stderr)
-            checks.append(GateCheck(suite.name, False, f"could not run ({problem})"))
+        problems = [_wait_for(process, deadline)[1] for process in suite.processes]
+        problem = next((problem for problem in problems if problem), None)
+        if problem is None:
+            merge = {**request, "merge": [str(directory) for directory in suite.shard_dirs]}
+            process = _suite_process(runner, suite.archive, suite.report_dir, merge)
+            outcome, problem = _wait_for(process, deadline)
+        if problem is not None or outcome is None:
+            checks.append(GateCheck(suite.name, False, problem or "no verdict"))
         else:
             checks.append(
                 GateCheck(suite.name, bool(outcome["passed"]), outcome["summary"].splitlines()[0])
             )
     return checks
+
+
+def _wait_for(
+    process: subprocess.Popen[str], deadline: float
+) -> tuple[dict[str, object] | None, str | None]:
+    """The verdict a suite process printed last, or what went wrong."""
+    try:
+        stdout, stderr = process.communicate(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return None, f"did not finish within {SUITE_TIMEOUT_S} s"
+    outcome = _last_json_line(stdout)
+    if outcome is None or "error" in outcome:
+        return None, f"could not run ({outcome['error'] if outcome else _tail(stderr)})"
+    return outcome, None
 
 
 class _Incident:

@@ -20,7 +20,10 @@ class CellKey:
 
 @dataclass(frozen=True)
 class Shard:
-    """Slice ``index`` of ``count`` (1-based): every count-th cell of the ordered matrix."""
+    """Slice ``index`` of ``count`` (1-based) of the ordered matrix, dealt back and forth
+    (1, 2, ..., N, N, ..., 2, 1, 1, 2, ...): neighbouring cells cost alike, so each slice gets
+    the same mix of heavy and light ones (every N-th cell put the heavy scenarios in one
+    slice: 4.7 s against 2.5 s for halves of the default run)."""
 
     index: int
     count: int
@@ -37,8 +40,12 @@ class Shard:
 
     def select(self, cells: Iterable[CellKey]) -> list[CellKey]:
         return [
-            cell for position, cell in enumerate(cells) if position % self.count == self.index - 1
+            cell for position, cell in enumerate(cells) if self._slice_of(position) == self.index
         ]
+
+    def _slice_of(self, position: int) -> int:
+        round_, place = divmod(position, self.count)
+        return place + 1 if round_ % 2 == 0 else self.count - place
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
