@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from release.distribution.build import build_executable
+from release.distribution.build import build_builtins
 from release.distribution.targets import TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,21 +25,7 @@ def built_from(
     version: str = "9.9.9",
 ) -> dict[str, dict[str, Path]]:
     """target -> kind -> executable, built from the ``release`` package under ``source_root``."""
-    return {
-        target: {
-            kind: build_executable(
-                kind,
-                component=f"mithril-{kind}",
-                version=version,
-                target=target,
-                output_dir=out / target,
-                epoch=EPOCH,
-                source_root=source_root,
-            ).path
-            for kind in KINDS
-        }
-        for target in targets
-    }
+    return build_builtins(out, targets, version=version, epoch=EPOCH, source_root=source_root)
 
 
 def edited_release(tmp_path: Path, name: str, edits: dict[str, tuple[str, str]]) -> Path:

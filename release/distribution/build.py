@@ -123,14 +123,16 @@ def build_executable(
     )
 
 
-def build_for_this_machine(
-    output_dir: Path, *, version: str, epoch: int = 0, source_root: Path = PACKAGE_SOURCE
+def build_builtins(
+    output_dir: Path,
+    targets: tuple[str, ...],
+    *,
+    version: str,
+    epoch: int = 0,
+    source_root: Path = PACKAGE_SOURCE,
 ) -> dict[str, dict[str, Path]]:
-    """The fixed signer and aggregator of this machine's target (what the gate runs):
-    ``{target: {"signer": path, "aggregator": path}}``."""
-    target = host_target()
-    if target is None:
-        raise BuildError(f"this machine is none of the targets {', '.join(TARGETS)}")
+    """The fixed signer and aggregator of each of ``targets`` (``output_dir/<target>/``):
+    ``{target: {"signer": path, "aggregator": path}}``, the shape the gate takes."""
     return {
         target: {
             kind: build_executable(
@@ -144,7 +146,20 @@ def build_for_this_machine(
             ).path
             for kind in BUILTIN_BUILDERS
         }
+        for target in targets
     }
+
+
+def build_for_this_machine(
+    output_dir: Path, *, version: str, epoch: int = 0, source_root: Path = PACKAGE_SOURCE
+) -> dict[str, dict[str, Path]]:
+    """The fixed signer and aggregator of this machine's target (what the gate runs)."""
+    target = host_target()
+    if target is None:
+        raise BuildError(f"this machine is none of the targets {', '.join(TARGETS)}")
+    return build_builtins(
+        output_dir, (target,), version=version, epoch=epoch, source_root=source_root
+    )
 
 
 def run_build_command(

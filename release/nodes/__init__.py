@@ -1,8 +1,8 @@
 """The registration path of a Mithril signer and aggregator, in the released behaviours
 (signer 0.2.268 / 0.2.273 / 0.2.276, aggregator 0.7.90 / 2603.1) and this project's fix.
 
-Standard library plus PyNaCl, cbor2, bech32 and pyblst only (the packaged executables carry
-this package and rely on the interpreter for those).
+Standard library plus PyNaCl, cbor2, bech32 and pyblst only: the packaged executables carry
+this package and those.
 
 The names below are imported on first use (PEP 562): the signer executable then never loads
 the aggregator, its store or ``http.server``, and ``inv --list`` none of this package.
@@ -10,7 +10,7 @@ the aggregator, its store or ``http.server``, and ``inv --list`` none of this pa
 
 from __future__ import annotations
 
-import importlib
+from release._lazy import lazy_names
 
 #: The module of this package defining each public name.
 _HOMES = {
@@ -30,7 +30,7 @@ _HOMES = {
     "transport": ("HttpTransport", "InProcessTransport", "Reply"),
     "verifiers": ("VERIFIERS", "Verifier", "get_verifier"),
 }
-_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+_MODULE_OF, __getattr__ = lazy_names(__name__, _HOMES)
 
 __all__ = [
     "AGGREGATOR_PROFILES",
@@ -56,12 +56,3 @@ __all__ = [
     "load_stake",
     "signer_profile_for_version",
 ]
-
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value

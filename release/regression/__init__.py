@@ -12,9 +12,10 @@ parameters (``release.regression.parameters``) without loading the suite.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
+
+from release._lazy import lazy_names
 
 #: The module of this package defining each public name.
 _HOMES = {
@@ -34,7 +35,7 @@ _HOMES = {
     "results": ("CellResult", "ExpectationCheck", "RunStats", "Shard", "SuiteResult"),
     "suite": ("INCIDENT_TIME", "default_first_epoch", "merge_reports", "run_suite"),
 }
-_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+_MODULE_OF, __getattr__ = lazy_names(__name__, _HOMES)
 
 
 class _Package(types.ModuleType):
@@ -82,12 +83,3 @@ __all__ = [
     "run_suite",
     "who_was_affected",
 ]
-
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
