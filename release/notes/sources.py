@@ -234,10 +234,10 @@ def rollback_input(
     broken_tag: str,
     public_key: Path,
     rollback_tag: str | None = None,
-    fixed_rev: str | None = None,
+    impact: OperatorImpact | None = None,
 ) -> RollbackInput:
-    """The rollback notes of ``broken_tag``; ``fixed_rev``: the hotfix's commit when one is
-    being made (its versions name the fixed pair)."""
+    """The rollback notes of ``broken_tag``; ``impact``: who was affected as the caller
+    computed it for its hotfix (default: against this project's fixed signer, unversioned)."""
     config = facts.config
     signer = facts.component(SIGNER_BUILDER).name
     aggregator = facts.component(AGGREGATOR_BUILDER).name
@@ -249,7 +249,6 @@ def rollback_input(
     )
     deployed = _profile(report, "aggregator", broken.versions[aggregator])
     rollback_outcome = report.outcome(_profile(report, "signer", target.versions[signer]), deployed)
-    fixed = facts.distribution(fixed_rev, rev=fixed_rev) if fixed_rev else None
     return RollbackInput(
         name=config.name,
         signer_component=signer,
@@ -259,7 +258,7 @@ def rollback_input(
         rollback_signer_version=target.versions[signer],
         install_command=config.install_command,
         aggregator_version=broken.versions[aggregator],
-        impact=impact_of(facts, report, broken=broken, fixed=fixed),
+        impact=impact or impact_of(facts, report, broken=broken),
         rollback_outcome=rollback_outcome,
         networks=load_networks(config.root / config.networks_file),
         archives=archives(config, parse_distribution_version(target.tag)),
@@ -277,7 +276,10 @@ def upgrade_input(
     rev: str | None = None,
     changes: tuple[str, ...] = (),
     candidate: tuple[str, str] = CANDIDATE,
+    impact: OperatorImpact | None = None,
 ) -> UpgradeInput:
+    """The upgrade notes of ``tag`` (read at ``rev`` before it is made); ``impact`` as the
+    caller computed it, by default from ``base_tag`` and ``tag``."""
     config = facts.config
     base = facts.distribution(base_tag or facts.release_before(tag))
     release = facts.distribution(tag, rev=rev)
@@ -297,7 +299,7 @@ def upgrade_input(
             if base.versions.get(component.name) != release.versions.get(component.name)
         ),
         changes=changes or facts.change_subjects(base.tag, rev or tag),
-        impact=impact_of(facts, report, broken=base, fixed=release),
+        impact=impact or impact_of(facts, report, broken=base, fixed=release),
         signer_component=facts.component(SIGNER_BUILDER).name,
         install_command=config.install_command,
         archives=archives(config, version),
@@ -367,12 +369,11 @@ def release_body_input(
     candidate: tuple[str, str] = CANDIDATE,
     fixes: tuple[str, ...] = (),
     operator_notes: tuple[str, ...] = (),
-    rev: str | None = None,
 ) -> ReleaseBodyInput:
     """The release body's facts for ``tag``; components changed since ``base_tag`` (default:
     the release before it) are marked, and the report's incident pair is the base's."""
     config = facts.config
-    release = facts.distribution(tag, rev=rev)
+    release = facts.distribution(tag)
     base = facts.distribution(base_tag or facts.release_before(tag))
     return ReleaseBodyInput(
         name=config.name,

@@ -54,7 +54,13 @@ from release.notes import (
     render_rollback,
     render_upgrade,
 )
-from release.notes.sources import RepositoryFacts, release_body_input, rollback_input, upgrade_input
+from release.notes.sources import (
+    RepositoryFacts,
+    impact_of,
+    release_body_input,
+    rollback_input,
+    upgrade_input,
+)
 from release.outcome import Change, StepOutcome
 from release.pipeline._engine import Display, Step, StepReport
 from release.pipeline._journal import Journal
@@ -585,6 +591,13 @@ def _notes(run: HotfixRun) -> StepOutcome:
         signing.write_public_key(run.paths.dist, _signing_key(run))
     facts = RepositoryFacts(run.config, repo=run.repo)
     report = load_report(run.paths.regression)
+    # One answer to "who was affected" for both notes: they must never disagree.
+    impact = impact_of(
+        facts,
+        report,
+        broken=facts.distribution(run.target.base_tag),
+        fixed=facts.distribution(run.target.tag, rev=run.rev),
+    )
     documents = {
         "rollback": render_rollback(
             rollback_input(
@@ -592,7 +605,7 @@ def _notes(run: HotfixRun) -> StepOutcome:
                 report,
                 broken_tag=run.target.base_tag,
                 public_key=public_key,
-                fixed_rev=run.rev,
+                impact=impact,
             ),
             repo_root=run.config.root,
         ),
@@ -605,6 +618,7 @@ def _notes(run: HotfixRun) -> StepOutcome:
                 base_tag=run.target.base_tag,
                 rev=run.rev,
                 changes=run.plan.summary,
+                impact=impact,
             ),
             repo_root=run.config.root,
         ),
