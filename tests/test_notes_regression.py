@@ -141,3 +141,12 @@ def test_a_report_written_by_the_suite_reads_back(tmp_path):
     assert (impact.network, impact.scenario) == ("preprod", "restart")
     assert 0 < impact.lost_from_hour < impact.epoch_hours == 120
     assert report.outcome("fixed", "fixed").passed
+
+
+def test_a_version_with_no_profile_in_the_report_is_named(report):
+    assert report.profile_of("signer", "0.2.273") == "0.2.273"
+    assert report.profile_of("aggregator", "0.7.90") == "0.7.90"
+    with pytest.raises(
+        RegressionReportError, match=r"no signer profile for version 0\.2\.280 \(profiles in"
+    ):
+        report.profile_of("signer", "0.2.280")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from release.nodes.profiles import aggregator_profile_for_version, signer_profile_for_version
+from release.nodes.profiles import aggregator_profile_for_version
 from release.notes.errors import NotesError
 from release.notes.networks import CardanoNetwork, MithrilNetwork, ReleaseStage
 from release.notes.regression import RegressionReport
@@ -114,8 +114,8 @@ def operator_impact(
         if aggregator.profile is not None and name in report.networks
     }
     who = report.who_was_affected(
-        broken_signer=_signer_profile(report, broken_signer),
-        previous_signer=_signer_profile(report, previous_signer),
+        broken_signer=report.profile_of("signer", broken_signer),
+        previous_signer=report.profile_of("signer", previous_signer),
         candidate=(FIXED_PROFILE, FIXED_PROFILE),
         aggregators=modelled,
         signer_names={FIXED_PROFILE: fixed_signer},
@@ -141,13 +141,3 @@ def operator_impact(
             if aggregator.profile is None and name in report.networks
         ),
     )
-
-
-def _signer_profile(report: RegressionReport, version: str) -> str:
-    profile = signer_profile_for_version(version)
-    if profile is None or profile not in report.profiles("signer"):
-        raise NotesError(
-            f"{report.source}: signer {version} has no behaviour profile in the report "
-            f"(profiles: {', '.join(sorted(report.profiles('signer')))})"
-        )
-    return profile

@@ -17,6 +17,7 @@ from typing import Any
 from release.chain import Network
 from release.chain.config import network_from_table
 from release.chain.errors import ChainError
+from release.nodes.profiles import aggregator_profile_for_version, signer_profile_for_version
 from release.notes.errors import RegressionReportError
 from release.regression import CellResult, Impact, ReportError, WhoWasAffected, who_was_affected
 
@@ -78,6 +79,21 @@ class RegressionReport:
     def profiles(self, role: str) -> frozenset[str]:
         """The ``signer`` or ``aggregator`` profiles the report has cells for."""
         return frozenset(getattr(cell, role) for cell in self.cells)
+
+    def profile_of(self, role: str, version: str) -> str:
+        """The report's ``signer`` or ``aggregator`` profile for a released component
+        version (the behaviour it has); an error when the report has none for it."""
+        by_version = (
+            signer_profile_for_version if role == "signer" else aggregator_profile_for_version
+        )
+        profile = by_version(version)
+        known = self.profiles(role)
+        if profile not in known:
+            raise RegressionReportError(
+                f"{self.source}: no {role} profile for version {version}"
+                f" (profiles in the report: {', '.join(sorted(known))})"
+            )
+        return profile
 
     def outcome(self, signer: str, aggregator: str) -> PairOutcome:
         """The pair's outcome; an error listing the pairs present when it was not run."""

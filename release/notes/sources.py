@@ -25,7 +25,6 @@ from release.distribution.versions import (
 )
 from release.nodes.profiles import (
     CANDIDATE,
-    aggregator_profile_for_version,
     signer_profile_for_version,
 )
 from release.notes.affected import OperatorImpact, deployed_aggregators, operator_impact
@@ -35,7 +34,7 @@ from release.notes.blog import (
     promoted_networks,
     signer_instructions,
 )
-from release.notes.errors import NotesError, RegressionReportError
+from release.notes.errors import NotesError
 from release.notes.inputs import Archive, ComponentVersion, Verification, install_command
 from release.notes.networks import ReleaseStage, load_networks
 from release.notes.regression import RegressionReport
@@ -152,19 +151,6 @@ def verification(config: ReleaseConfig, public_key: Path) -> Verification:
     )
 
 
-def _profile(report: RegressionReport, role: str, version: str) -> str:
-    """The report's profile name for a released component version (the behaviour it has)."""
-    by_version = signer_profile_for_version if role == "signer" else aggregator_profile_for_version
-    profile = by_version(version)
-    known = report.profiles(role)
-    if profile not in known:
-        raise RegressionReportError(
-            f"{report.source}: no {role} profile for version {version}"
-            f" (profiles in the report: {', '.join(sorted(known))})"
-        )
-    return profile
-
-
 def last_good_distribution(
     facts: RepositoryFacts, report: RegressionReport, broken: Distribution
 ) -> Distribution:
@@ -176,10 +162,10 @@ def last_good_distribution(
     returns to the newest signer that does not have the incident.
     """
     signer = facts.component(SIGNER_BUILDER).name
-    aggregator = _profile(
-        report, "aggregator", broken.versions[facts.component(AGGREGATOR_BUILDER).name]
+    aggregator = report.profile_of(
+        "aggregator", broken.versions[facts.component(AGGREGATOR_BUILDER).name]
     )
-    broken_profile = _profile(report, "signer", broken.versions[signer])
+    broken_profile = report.profile_of("signer", broken.versions[signer])
     broken_failing = report.outcome(broken_profile, aggregator).lost_scenarios
     for version in reversed(facts.releases()):
         if version >= parse_distribution_version(broken.tag):
@@ -247,8 +233,10 @@ def rollback_input(
         if rollback_tag
         else last_good_distribution(facts, report, broken)
     )
-    deployed = _profile(report, "aggregator", broken.versions[aggregator])
-    rollback_outcome = report.outcome(_profile(report, "signer", target.versions[signer]), deployed)
+    deployed = report.profile_of("aggregator", broken.versions[aggregator])
+    rollback_outcome = report.outcome(
+        report.profile_of("signer", target.versions[signer]), deployed
+    )
     return RollbackInput(
         name=config.name,
         signer_component=signer,
